@@ -1,0 +1,1 @@
+"""Campaigns, their rate cards and lifecycle, and enrolments of influencers."""

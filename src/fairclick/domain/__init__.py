@@ -1,0 +1,1 @@
+"""Pure types and rules shared by every capability: no I/O, no framework imports."""

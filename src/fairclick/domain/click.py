@@ -1,0 +1,68 @@
+"""The click event: what the redirect journals and every door (live, ingest, audit) validates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class ClickEvent:
+    """One request to a tracked link, as received (DESIGN.md, click record).
+
+    `ip` is the raw client address: it lives only in the journal and is purged after the
+    retention period; everything downstream keeps `ip_prefix` (/24 or /48) and a keyed hash.
+    `headers` holds the other request headers the validator reads (client hints, `sec-fetch-*`,
+    `purpose`, `sec-purpose`, `x-purpose`, `x-moz`, `via`, `from`…) with lower-case names.
+    `visitor_id` is the first-party cookie the client presented (None when it had none);
+    `assigned_visitor_id` is the id the response set because there was none.
+    Link/campaign/influencer/post ids are resolved by the redirect (None when the code is unknown
+    or when the event comes from a log with no platform around it).
+    """
+
+    click_id: str
+    ts: datetime
+    code: str
+    method: str = "GET"
+    ip: str = ""
+    user_agent: str = ""
+    referer: str = ""
+    accept_language: str = ""
+    headers: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    visitor_id: str | None = None
+    assigned_visitor_id: str | None = None
+    external_id: str | None = None
+    link_id: int | None = None
+    campaign_id: int | None = None
+    influencer_id: int | None = None
+    post_id: int | None = None
+    status: int = 302
+    path: str = ""
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-ready dict (ts as RFC 3339 with microseconds)."""
+        return {
+            "click_id": self.click_id,
+            "ts": self.ts.isoformat(timespec="microseconds"),
+            "code": self.code,
+            "method": self.method,
+            "ip": self.ip,
+            "user_agent": self.user_agent,
+            "referer": self.referer,
+            "accept_language": self.accept_language,
+            "headers": dict(self.headers),
+            "visitor_id": self.visitor_id,
+            "assigned_visitor_id": self.assigned_visitor_id,
+            "external_id": self.external_id,
+            "link_id": self.link_id,
+            "campaign_id": self.campaign_id,
+            "influencer_id": self.influencer_id,
+            "post_id": self.post_id,
+            "status": self.status,
+            "path": self.path,
+        }

@@ -1,0 +1,61 @@
+"""Identifiers: unguessable short codes, sortable click ids, slugs."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import time
+import unicodedata
+
+# URL-safe alphabet without look-alikes that people mistype (0/O, 1/l/I).
+CODE_ALPHABET = "23456789abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{4,64}$")
+
+
+def new_code(length: int = CODE_LENGTH) -> str:
+    """A random short code (≥ 8 characters: 57^10 ≈ 3.6e17 possibilities, not sequential)."""
+    if length < 8:
+        raise ValueError("short codes are at least 8 characters long")
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def is_valid_code(code: str) -> bool:
+    """Whether `code` has the shape of a short code (user-fixed codes may use - and _)."""
+    return bool(CODE_PATTERN.match(code))
+
+
+_last_ms = 0
+_seq = 0
+
+
+def new_click_id() -> str:
+    """A time-ordered, unique click id (ULID-like: 48-bit ms time + 80 random bits, base32 text)."""
+    global _last_ms, _seq
+    ms = time.time_ns() // 1_000_000
+    if ms <= _last_ms:
+        ms = _last_ms
+        _seq += 1
+    else:
+        _last_ms, _seq = ms, 0
+    value = (ms << 80) | ((_seq & 0xFFFF) << 64) | int.from_bytes(os.urandom(8), "big")
+    return _b32(value, 26)
+
+
+_B32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _b32(value: int, width: int) -> str:
+    chars = []
+    for _ in range(width):
+        chars.append(_B32[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """A lowercase ASCII slug (`Primaire : où voter` → `primaire-ou-voter`)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "campaign"

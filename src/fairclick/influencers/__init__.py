@@ -1,0 +1,1 @@
+"""Influencer profiles, their social accounts, tiers and own sessions."""

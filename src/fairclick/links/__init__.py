@@ -1,0 +1,1 @@
+"""Tracked links (short codes) and the posts they are shared in."""

@@ -1,0 +1,12 @@
+"""Imports every capability's tables so that `Base.metadata` is complete (Alembic, tests).
+
+A capability that adds tables adds its models module here.
+"""
+
+from fairclick.accounts import models as accounts
+from fairclick.campaigns import models as campaigns
+from fairclick.influencers import models as influencers
+from fairclick.links import models as links
+from fairclick.store.base import Base
+
+__all__ = ["Base", "accounts", "campaigns", "influencers", "links"]
