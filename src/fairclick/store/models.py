@@ -5,8 +5,10 @@ A capability that adds tables adds its models module here.
 
 from fairclick.accounts import models as accounts
 from fairclick.campaigns import models as campaigns
+from fairclick.clicks import models as clicks
 from fairclick.influencers import models as influencers
+from fairclick.journal import models as journal
 from fairclick.links import models as links
 from fairclick.store.base import Base
 
-__all__ = ["Base", "accounts", "campaigns", "influencers", "links"]
+__all__ = ["Base", "accounts", "campaigns", "clicks", "influencers", "journal", "links"]

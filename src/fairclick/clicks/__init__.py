@@ -1,0 +1,1 @@
+"""Validated clicks: the system of record of every click, its verdict, reasons and billing."""

@@ -1,0 +1,53 @@
+"""The journal table: raw click events in arrival order (the only place raw IPs live)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fairclick.store.base import Base, BigId, JsonType, UTCDateTime
+
+
+class JournalEntry(Base):
+    """One request to a tracked link, appended by the redirect (or by ingest) in arrival order.
+
+    `seq` is the order the validator worker consumes; `click_id` makes the append idempotent.
+    The raw `ip` is blanked by the retention purge; everything else is kept until processed.
+    """
+
+    __tablename__ = "journal"
+
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    click_id: Mapped[str] = mapped_column(String(26), unique=True)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    source: Mapped[str] = mapped_column(String(8), default="live")
+    """`live` (the redirect) or `ingest` (a replayed log)."""
+    code: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(2000), default="")
+    method: Mapped[str] = mapped_column(String(8))
+    status: Mapped[int] = mapped_column(Integer)
+    ip: Mapped[str] = mapped_column(String(45))
+    user_agent: Mapped[str] = mapped_column(Text, default="")
+    referer: Mapped[str] = mapped_column(Text, default="")
+    accept_language: Mapped[str] = mapped_column(String(500), default="")
+    headers: Mapped[dict[str, str]] = mapped_column(JsonType(), default=dict)
+    visitor_id: Mapped[str | None] = mapped_column(String(64))
+    assigned_visitor_id: Mapped[str | None] = mapped_column(String(64))
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    link_id: Mapped[int | None] = mapped_column(BigInteger)
+    campaign_id: Mapped[int | None] = mapped_column(BigInteger)
+    influencer_id: Mapped[int | None] = mapped_column(BigInteger)
+    post_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class WorkerCursor(Base):
+    """How far a consumer has processed the journal (advanced in the same transaction as the
+    clicks it wrote, which makes processing exactly-once)."""
+
+    __tablename__ = "worker_cursors"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
