@@ -1,0 +1,1 @@
+"""The `fairclick` command line (Typer + Rich). Commands translate argv and call services."""
