@@ -9,6 +9,16 @@ from fairclick.clicks import models as clicks
 from fairclick.influencers import models as influencers
 from fairclick.journal import models as journal
 from fairclick.links import models as links
+from fairclick.moderation import models as moderation
 from fairclick.store.base import Base
 
-__all__ = ["Base", "accounts", "campaigns", "clicks", "influencers", "journal", "links"]
+__all__ = [
+    "Base",
+    "accounts",
+    "campaigns",
+    "clicks",
+    "influencers",
+    "journal",
+    "links",
+    "moderation",
+]

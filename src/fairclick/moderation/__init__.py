@@ -1,0 +1,1 @@
+"""Enforcing the incitement policy on the platform: post assessments, moderation, violations."""
