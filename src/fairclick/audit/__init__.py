@@ -1,0 +1,1 @@
+"""`fairclick audit`: how much of any click or web-server log was real traffic."""
