@@ -1,0 +1,313 @@
+"""Every query of the ledger: accounts, entries, balances, the atomic spend counters."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from fairclick.domain.errors import FairclickError
+from fairclick.ledger.models import (
+    AccountKind,
+    CampaignDailySpend,
+    CampaignInfluencerSpend,
+    CampaignSpend,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerLine,
+)
+
+
+class UnbalancedEntry(FairclickError):
+    """A programming error: an entry whose lines do not sum to zero per currency."""
+
+    status = 500
+    type = "unbalanced-entry"
+    title = "Unbalanced ledger entry"
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One line to post: an account (by kind, owner, currency) and a signed amount."""
+
+    kind: AccountKind
+    owner_id: int
+    currency: str
+    amount_minor: int
+
+
+def insert_ignore(session: Session, table: Table, values: dict[str, Any], keys: list[str]) -> None:
+    """INSERT a row unless one with the same `keys` exists (ON CONFLICT DO NOTHING), so that
+    concurrent workers creating the same row do not fail."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=keys))
+
+
+class AccountCache:
+    """Account ids by (kind, owner, currency), created on first use; one per unit of work."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._ids: dict[tuple[str, int, str], int] = {}
+
+    def id_for(self, kind: AccountKind, owner_id: int, currency: str) -> int:
+        key = (kind.value, owner_id, currency)
+        if key not in self._ids:
+            self._ids[key] = account_id(self.session, kind, owner_id, currency)
+        return self._ids[key]
+
+
+def account_id(session: Session, kind: AccountKind, owner_id: int, currency: str) -> int:
+    """The id of an account, creating it if needed."""
+    where = (
+        LedgerAccount.kind == kind.value,
+        LedgerAccount.owner_id == owner_id,
+        LedgerAccount.currency == currency,
+    )
+    found = session.scalar(select(LedgerAccount.id).where(*where))
+    if found is None:
+        insert_ignore(
+            session,
+            LedgerAccount.__table__,  # type: ignore[arg-type]
+            {"kind": kind.value, "owner_id": owner_id, "currency": currency},
+            ["kind", "owner_id", "currency"],
+        )
+        found = session.scalar(select(LedgerAccount.id).where(*where))
+    assert found is not None
+    return int(found)
+
+
+def post_entry(
+    session: Session, accounts: AccountCache, entry: LedgerEntry, legs: Sequence[Leg]
+) -> LedgerEntry:
+    """Insert `entry` with its lines after checking that they balance per currency; zero
+    legs are dropped. Raises `UnbalancedEntry` otherwise (nothing is written)."""
+    sums: dict[str, int] = defaultdict(int)
+    for leg in legs:
+        sums[leg.currency] += leg.amount_minor
+    if any(sums.values()):
+        raise UnbalancedEntry(f"entry {entry.kind} does not balance: {dict(sums)}")
+    session.add(entry)
+    session.flush()
+    rows = [
+        {
+            "entry_id": entry.id,
+            "account_id": accounts.id_for(leg.kind, leg.owner_id, leg.currency),
+            "amount_minor": leg.amount_minor,
+        }
+        for leg in legs
+        if leg.amount_minor
+    ]
+    if rows:
+        session.execute(LedgerLine.__table__.insert(), rows)
+    return entry
+
+
+def balance(session: Session, kind: AccountKind, owner_id: int, currency: str) -> int:
+    """The balance of one account (0 when it does not exist yet)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(LedgerLine.amount_minor), 0))
+        .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)
+        .where(
+            LedgerAccount.kind == kind.value,
+            LedgerAccount.owner_id == owner_id,
+            LedgerAccount.currency == currency,
+        )
+    )
+    return int(total or 0)
+
+
+def balances(
+    session: Session, kinds: Iterable[AccountKind], owner_id: int | None = None
+) -> dict[tuple[str, int, str], int]:
+    """Balances of every account of `kinds` (optionally of one owner), by (kind, owner, currency)."""
+    query = (
+        select(
+            LedgerAccount.kind,
+            LedgerAccount.owner_id,
+            LedgerAccount.currency,
+            func.coalesce(func.sum(LedgerLine.amount_minor), 0),
+        )
+        .join(LedgerLine, LedgerLine.account_id == LedgerAccount.id, isouter=True)
+        .where(LedgerAccount.kind.in_([k.value for k in kinds]))
+        .group_by(LedgerAccount.kind, LedgerAccount.owner_id, LedgerAccount.currency)
+    )
+    if owner_id is not None:
+        query = query.where(LedgerAccount.owner_id == owner_id)
+    return {(k, o, c): int(total) for k, o, c, total in session.execute(query)}
+
+
+def lock_accounts(session: Session, kind: AccountKind, owner_ids: Iterable[int]) -> None:
+    """Lock accounts (PostgreSQL `FOR UPDATE`, in id order; SQLite serialises writers anyway)
+    so that two runs cannot read and move the same balance at once."""
+    ids = sorted(set(owner_ids))
+    if ids:
+        session.execute(
+            select(LedgerAccount.id)
+            .where(LedgerAccount.kind == kind.value, LedgerAccount.owner_id.in_(ids))
+            .order_by(LedgerAccount.id)
+            .with_for_update()
+        ).all()
+
+
+def entry_lines(session: Session, entry_id: int) -> list[tuple[LedgerAccount, int]]:
+    """The lines of an entry with their accounts."""
+    rows = session.execute(
+        select(LedgerAccount, LedgerLine.amount_minor)
+        .join(LedgerLine, LedgerLine.account_id == LedgerAccount.id)
+        .where(LedgerLine.entry_id == entry_id)
+        .order_by(LedgerLine.id)
+    )
+    return [(account, int(amount)) for account, amount in rows]
+
+
+# -- spend counters: the atomic budget checks -------------------------------------------------
+
+
+def lock_campaign_spend(session: Session, campaign_ids: Iterable[int]) -> None:
+    """Make sure each campaign has a spend row and lock them in id order (PostgreSQL), so that
+    batches touching several campaigns cannot deadlock on them."""
+    ids = sorted(set(campaign_ids))
+    for campaign_id in ids:
+        insert_ignore(
+            session,
+            CampaignSpend.__table__,  # type: ignore[arg-type]
+            {"campaign_id": campaign_id, "spent_minor": 0, "committed_minor": 0},
+            ["campaign_id"],
+        )
+    if ids:
+        session.execute(
+            select(CampaignSpend.campaign_id)
+            .where(CampaignSpend.campaign_id.in_(ids))
+            .order_by(CampaignSpend.campaign_id)
+            .with_for_update()
+        ).all()
+
+
+def spend_total(session: Session, campaign_id: int, amount: int, limit: int) -> bool:
+    """Add `amount` to the campaign's spend if it stays ≤ `limit`; True when it did."""
+    result = session.execute(
+        update(CampaignSpend)
+        .where(
+            CampaignSpend.campaign_id == campaign_id,
+            CampaignSpend.spent_minor + amount <= limit,
+        )
+        .values(spent_minor=CampaignSpend.spent_minor + amount)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def spend_day(session: Session, campaign_id: int, day: date, amount: int, limit: int) -> bool:
+    """Add `amount` to the campaign's spend on `day` if it stays ≤ `limit`."""
+    insert_ignore(
+        session,
+        CampaignDailySpend.__table__,  # type: ignore[arg-type]
+        {"campaign_id": campaign_id, "day": day, "spent_minor": 0},
+        ["campaign_id", "day"],
+    )
+    result = session.execute(
+        update(CampaignDailySpend)
+        .where(
+            CampaignDailySpend.campaign_id == campaign_id,
+            CampaignDailySpend.day == day,
+            CampaignDailySpend.spent_minor + amount <= limit,
+        )
+        .values(spent_minor=CampaignDailySpend.spent_minor + amount)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def spend_influencer(
+    session: Session, campaign_id: int, influencer_id: int, amount: int, limit: int
+) -> bool:
+    """Add `amount` to the campaign's spend on one influencer if it stays ≤ `limit`."""
+    insert_ignore(
+        session,
+        CampaignInfluencerSpend.__table__,  # type: ignore[arg-type]
+        {"campaign_id": campaign_id, "influencer_id": influencer_id, "spent_minor": 0},
+        ["campaign_id", "influencer_id"],
+    )
+    result = session.execute(
+        update(CampaignInfluencerSpend)
+        .where(
+            CampaignInfluencerSpend.campaign_id == campaign_id,
+            CampaignInfluencerSpend.influencer_id == influencer_id,
+            CampaignInfluencerSpend.spent_minor + amount <= limit,
+        )
+        .values(spent_minor=CampaignInfluencerSpend.spent_minor + amount)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def unspend(
+    session: Session, campaign_id: int, influencer_id: int | None, day: date | None, amount: int
+) -> None:
+    """Give `amount` back to the campaign's spend counter and, when given, to the day's and the
+    influencer's (a reversal undoes all three; a refused cap undoes the ones already raised)."""
+    session.execute(
+        update(CampaignSpend)
+        .where(CampaignSpend.campaign_id == campaign_id)
+        .values(spent_minor=CampaignSpend.spent_minor - amount)
+        .execution_options(synchronize_session=False)
+    )
+    if day is not None:
+        session.execute(
+            update(CampaignDailySpend)
+            .where(CampaignDailySpend.campaign_id == campaign_id, CampaignDailySpend.day == day)
+            .values(spent_minor=CampaignDailySpend.spent_minor - amount)
+            .execution_options(synchronize_session=False)
+        )
+    if influencer_id is None:
+        return
+    session.execute(
+        update(CampaignInfluencerSpend)
+        .where(
+            CampaignInfluencerSpend.campaign_id == campaign_id,
+            CampaignInfluencerSpend.influencer_id == influencer_id,
+        )
+        .values(spent_minor=CampaignInfluencerSpend.spent_minor - amount)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def spend_row(session: Session, campaign_id: int) -> CampaignSpend | None:
+    """The spend counter of a campaign, if it has spent or committed anything."""
+    return session.get(CampaignSpend, campaign_id, populate_existing=True)
+
+
+def entries(
+    session: Session,
+    *,
+    click_id: str | None = None,
+    campaign_id: int | None = None,
+    influencer_id: int | None = None,
+    kind: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+) -> list[LedgerEntry]:
+    """Entries matching every given filter, newest first."""
+    query = select(LedgerEntry).order_by(LedgerEntry.id.desc()).limit(limit)
+    if click_id is not None:
+        query = query.where(LedgerEntry.click_id == click_id)
+    if campaign_id is not None:
+        query = query.where(LedgerEntry.campaign_id == campaign_id)
+    if influencer_id is not None:
+        query = query.where(LedgerEntry.influencer_id == influencer_id)
+    if kind is not None:
+        query = query.where(LedgerEntry.kind == kind)
+    if since is not None:
+        query = query.where(LedgerEntry.at >= since)
+    if until is not None:
+        query = query.where(LedgerEntry.at < until)
+    return list(session.scalars(query))
