@@ -8,6 +8,7 @@ from fairclick.campaigns import models as campaigns
 from fairclick.clicks import models as clicks
 from fairclick.influencers import models as influencers
 from fairclick.journal import models as journal
+from fairclick.ledger import models as ledger
 from fairclick.links import models as links
 from fairclick.moderation import models as moderation
 from fairclick.store.base import Base
@@ -19,6 +20,7 @@ __all__ = [
     "clicks",
     "influencers",
     "journal",
+    "ledger",
     "links",
     "moderation",
 ]
