@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     min_payout_minor: int = Field(
         default=1000, ge=0, description="Minimum available balance for a payout, in minor units"
     )
+    payout_debtor_name: str = Field(
+        default="fairclick", description="Name of the platform's account that pays influencers"
+    )
+    payout_debtor_iban: str | None = Field(
+        default=None, description="IBAN debited by payout transfers (SEPA pain.001)"
+    )
+    payout_debtor_bic: str | None = Field(
+        default=None, description="BIC of the bank holding the payout IBAN"
+    )
     token_days: int = Field(
         default=90, ge=1, le=3650, description="Default lifetime of a new API token, in days"
     )
