@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from fairclick.campaigns.models import Campaign
 from fairclick.influencers.models import Influencer
-from fairclick.links.models import Link
 from fairclick.ledger.posting import BillableClick
+from fairclick.links.models import Link
 from fairclick.store import Database
 from tests.factories import load_world
 
@@ -27,7 +27,9 @@ class LedgerWorld:
     influencers: dict[str, int]
     links: dict[str, int]
 
-    def click(self, n: int, who: str = "nina", ts: datetime | None = None, **kw: Any) -> BillableClick:
+    def click(
+        self, n: int, who: str = "nina", ts: datetime | None = None, **kw: Any
+    ) -> BillableClick:
         """A valid click from France on `who`'s link, the n-th of the test."""
         return BillableClick(
             click_id=f"c{n:025d}",
@@ -52,7 +54,7 @@ def ledger_world(db: Database, **campaign: Any) -> LedgerWorld:
         "destination_url": "https://acme.example.org/",
         "currency": "EUR",
         "payout_by_tier": card,
-        "advertiser_price_by_tier": {k: 50 for k in card},
+        "advertiser_price_by_tier": dict.fromkeys(card, 50),
         "budget": 1000,
         "start": START.isoformat(),
         "end": "2025-12-23T23:00:00+00:00",
@@ -76,7 +78,8 @@ def ledger_world(db: Database, **campaign: Any) -> LedgerWorld:
         ],
         "campaigns": [spec],
         "enrolments": [
-            {"campaign": "camp", "influencer": key, "status": "approved"} for key in ("nina", "noah")
+            {"campaign": "camp", "influencer": key, "status": "approved"}
+            for key in ("nina", "noah")
         ],
         "links": [
             {"code": f"{key}Link01", "campaign": "camp", "influencer": key, "network": "x"}

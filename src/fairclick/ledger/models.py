@@ -263,3 +263,14 @@ class PayoutItem(Base):
     end_to_end_id: Mapped[str] = mapped_column(String(35))
     entry_id: Mapped[int] = mapped_column(BigInteger)
     """The PAYOUT entry that moved the money."""
+
+
+class LedgerLock(Base):
+    """A named mutex row. Updating it first makes runs that read balances and then move them
+    (maturity, payouts, moderation releases) take turns on SQLite and PostgreSQL alike."""
+
+    __tablename__ = "ledger_locks"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    taken: Mapped[int] = mapped_column(BigInteger, default=0)
+    """How many times it was taken (the write is what matters)."""

@@ -191,7 +191,9 @@ def _prepare(ctx: _Context, campaign_ids: Iterable[int], now: datetime) -> None:
         )
 
 
-def _charge(ctx: _Context, info: _CampaignInfo, click: BillableClick, price: int) -> UnbilledCause | None:
+def _charge(
+    ctx: _Context, info: _CampaignInfo, click: BillableClick, price: int
+) -> UnbilledCause | None:
     """Raise the three spend counters atomically, or none of them; the cause when refused."""
     campaign, session = info.campaign, ctx.session
     day = local_day(click.ts, campaign.timezone)
@@ -383,6 +385,7 @@ def drop_held(
         )
     session.flush()
     return len(held)
+
 
 __all__ = [
     "BillableClick",

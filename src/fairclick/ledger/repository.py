@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -18,9 +18,11 @@ from fairclick.ledger.models import (
     CampaignDailySpend,
     CampaignInfluencerSpend,
     CampaignSpend,
+    ClickPosting,
     LedgerAccount,
     LedgerEntry,
     LedgerLine,
+    LedgerLock,
 )
 
 
@@ -46,8 +48,38 @@ def insert_ignore(session: Session, table: Table, values: dict[str, Any], keys: 
     """INSERT a row unless one with the same `keys` exists (ON CONFLICT DO NOTHING), so that
     concurrent workers creating the same row do not fail."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=keys))
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    )
+
+
+def serialise(session: Session, name: str) -> None:
+    """Take the named lock until the transaction ends. It is a real write, so SQLite takes its
+    write lock here (before any read whose result the caller acts on) and PostgreSQL a row lock."""
+    insert_ignore(
+        session,
+        LedgerLock.__table__,  # type: ignore[arg-type]
+        {"name": name, "taken": 0},
+        ["name"],
+    )
+    session.execute(
+        update(LedgerLock)
+        .where(LedgerLock.name == name)
+        .values(taken=LedgerLock.taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def claim(session: Session, click_id: str, old: str, new: str, at: datetime) -> bool:
+    """Move a click posting from state `old` to `new` if nobody did first; True when it did."""
+    result = session.execute(
+        update(ClickPosting)
+        .where(ClickPosting.click_id == click_id, ClickPosting.state == old)
+        .values(state=new, settled_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 class AccountCache:
@@ -106,7 +138,7 @@ def post_entry(
         if leg.amount_minor
     ]
     if rows:
-        session.execute(LedgerLine.__table__.insert(), rows)
+        session.execute(insert(LedgerLine), rows)
     return entry
 
 
@@ -142,19 +174,6 @@ def balances(
     if owner_id is not None:
         query = query.where(LedgerAccount.owner_id == owner_id)
     return {(k, o, c): int(total) for k, o, c, total in session.execute(query)}
-
-
-def lock_accounts(session: Session, kind: AccountKind, owner_ids: Iterable[int]) -> None:
-    """Lock accounts (PostgreSQL `FOR UPDATE`, in id order; SQLite serialises writers anyway)
-    so that two runs cannot read and move the same balance at once."""
-    ids = sorted(set(owner_ids))
-    if ids:
-        session.execute(
-            select(LedgerAccount.id)
-            .where(LedgerAccount.kind == kind.value, LedgerAccount.owner_id.in_(ids))
-            .order_by(LedgerAccount.id)
-            .with_for_update()
-        ).all()
 
 
 def entry_lines(session: Session, entry_id: int) -> list[tuple[LedgerAccount, int]]:

@@ -51,13 +51,26 @@ def reverse_click(
     ).first()
     if posting is None:
         return None
-    state = PostingState(posting.state)
-    if state == PostingState.HELD:
-        posting.state, posting.cause = PostingState.UNBILLED.value, UnbilledCause.INVALID.value
-        posting.settled_at = at
-        return None
-    if state not in (PostingState.PENDING, PostingState.AVAILABLE) or posting.entry_id is None:
-        return None
+    # The conditional state change is what stops two concurrent reversals (or a reversal racing
+    # maturity) from both posting: only one moves the row; the loser reads the new state again.
+    while True:
+        state = PostingState(posting.state)
+        if state == PostingState.HELD:
+            if repo.claim(session, click_id, state.value, PostingState.UNBILLED.value, at):
+                posting.cause = UnbilledCause.INVALID.value
+                session.flush()
+                session.refresh(posting)
+                return None
+        elif state == PostingState.PENDING or state == PostingState.AVAILABLE:
+            target = (
+                PostingState.REVERSED if state == PostingState.PENDING else PostingState.CLAWED_BACK
+            )
+            if repo.claim(session, click_id, state.value, target.value, at):
+                break
+        else:
+            return None
+        session.refresh(posting)
+    assert posting.entry_id is not None
     accounts = repo.AccountCache(session)
     price, payout, cur = posting.amount_minor, posting.payout_minor, posting.currency
     entry = LedgerEntry(
@@ -77,7 +90,6 @@ def reverse_click(
             for account, amount in repo.entry_lines(session, posting.entry_id)
         ]
         repo.unspend(session, posting.campaign_id, posting.influencer_id, posting.day, price)
-        posting.state = PostingState.REVERSED.value
     else:
         entry.kind = EntryKind.CLAWBACK.value
         legs = [
@@ -85,10 +97,8 @@ def reverse_click(
             repo.Leg(AccountKind.INFLUENCER_CLAWBACK, posting.influencer_id, cur, -payout),
             repo.Leg(AccountKind.PLATFORM_REVENUE, 0, cur, payout - price),
         ]
-        posting.state = PostingState.CLAWED_BACK.value
     repo.post_entry(session, accounts, entry, legs)
-    posting.settled_at = at
-    session.flush()
+    session.refresh(posting)
     return Reversal(
         click_id=click_id,
         kind=EntryKind(entry.kind),
@@ -109,6 +119,7 @@ def mature(session: Session, *, now: datetime) -> int:
     """Move the earnings of every billed click whose hold ended (matures_at ≤ now) from
     pending to available: one MATURITY entry per influencer and currency. Returns the number
     of clicks matured; a second call finds nothing left. Never commits."""
+    repo.serialise(session, "maturity")
     rows = session.execute(
         select(
             ClickPosting.click_id,
@@ -149,7 +160,10 @@ def mature(session: Session, *, now: datetime) -> int:
         for start in range(0, len(ids), 500):
             session.execute(
                 update(ClickPosting)
-                .where(ClickPosting.click_id.in_(ids[start : start + 500]))
+                .where(
+                    ClickPosting.click_id.in_(ids[start : start + 500]),
+                    ClickPosting.state == PostingState.PENDING.value,
+                )
                 .values(state=PostingState.AVAILABLE.value, settled_at=now)
                 .execution_options(synchronize_session=False)
             )
