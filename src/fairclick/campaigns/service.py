@@ -12,6 +12,7 @@ from fairclick.campaigns.schemas import CampaignFields, CampaignIn, CampaignUpda
 from fairclick.domain.errors import Conflict, InvalidInput, NotFound
 from fairclick.domain.ids import new_code, slugify
 from fairclick.links.service import refresh_targets
+from fairclick.redirect.invalidation import touch_link_cache
 
 DEFAULT_COMMISSION_PERCENT = 30
 
@@ -124,6 +125,7 @@ def update_campaign(session: Session, campaign: Campaign, data: CampaignUpdate) 
     if "destination_url" in given or "name" in given:
         refresh_targets(session, campaign)
     session.flush()
+    touch_link_cache(session)
     return campaign
 
 
@@ -131,4 +133,5 @@ def change_status(session: Session, campaign: Campaign, target: str) -> Campaign
     """Move the campaign along its lifecycle; illegal transitions are refused."""
     campaign.status = check_transition(campaign.status, target).value
     session.flush()
+    touch_link_cache(session)
     return campaign

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairclick.store.base import Base, BigId, JsonType, UTCDateTime
@@ -35,11 +35,15 @@ class JournalEntry(Base):
     headers: Mapped[dict[str, str]] = mapped_column(JsonType(), default=dict)
     visitor_id: Mapped[str | None] = mapped_column(String(64))
     assigned_visitor_id: Mapped[str | None] = mapped_column(String(64))
-    external_id: Mapped[str | None] = mapped_column(String(128))
+    external_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    """The id a replayed log gave the click: unique, so that a second ingest adds nothing."""
     link_id: Mapped[int | None] = mapped_column(BigInteger)
     campaign_id: Mapped[int | None] = mapped_column(BigInteger)
     influencer_id: Mapped[int | None] = mapped_column(BigInteger)
     post_id: Mapped[int | None] = mapped_column(BigInteger)
+    campaign_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    """Whether the campaign was running at click time; when not, the click went to the
+    fallback URL or a 410 page and is never billable."""
 
 
 class WorkerCursor(Base):

@@ -15,6 +15,7 @@ from fairclick.domain.urls import merge_utm
 from fairclick.influencers.models import Influencer
 from fairclick.influencers.service import social_accounts
 from fairclick.links.models import Link, Post
+from fairclick.redirect.invalidation import touch_link_cache
 
 
 def target_url(
@@ -85,6 +86,7 @@ def create_link(
     )
     session.add(link)
     session.flush()
+    touch_link_cache(session)
     return link
 
 
@@ -131,6 +133,7 @@ def refresh_targets(session: Session, campaign: Campaign) -> int:
     for link in links:
         influencer = session.get_one(Influencer, link.influencer_id)
         link.target_url = target_url(session, campaign, influencer, link.network)
+    touch_link_cache(session)
     return len(links)
 
 

@@ -11,6 +11,7 @@ from fairclick.journal import models as journal
 from fairclick.ledger import models as ledger
 from fairclick.links import models as links
 from fairclick.moderation import models as moderation
+from fairclick.redirect import models as redirect
 from fairclick.store.base import Base
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "ledger",
     "links",
     "moderation",
+    "redirect",
 ]

@@ -1,0 +1,215 @@
+"""What the worker calls: a validator (verdicts) and a biller (ledger postings), as protocols.
+
+The validation engine (`fairclick.validation`) and the ledger (`fairclick.ledger`) implement
+them; `NoRulesValidator` is the explicit "no rules configured" validator (every click valid,
+enriched with IP prefix, keyed hash and visitor key only), and `PendingBiller` leaves clicks
+`pending` for a deployment without a ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from fairclick.domain.click import ClickEvent
+from fairclick.domain.reasons import Verdict
+from fairclick.influencers.service import ip_hash, ip_prefix
+
+
+class EnrichmentLike(Protocol):
+    """What the worker copies from a decision's enrichment onto the click row."""
+
+    @property
+    def ip_prefix(self) -> str: ...
+    @property
+    def ip_hash(self) -> str: ...
+    @property
+    def country(self) -> str | None: ...
+    @property
+    def asn(self) -> int | None: ...
+    @property
+    def as_org(self) -> str | None: ...
+    @property
+    def browser(self) -> str | None: ...
+    @property
+    def os(self) -> str | None: ...
+    @property
+    def device(self) -> str | None: ...
+    @property
+    def visitor_key(self) -> str: ...
+
+
+class DecisionLike(Protocol):
+    """A validator's verdict on one click."""
+
+    @property
+    def click_id(self) -> str: ...
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def reasons(self) -> Sequence[str]: ...
+    @property
+    def flags(self) -> Sequence[str]: ...
+    @property
+    def evidence(self) -> Mapping[str, Any]: ...
+    @property
+    def enrichment(self) -> EnrichmentLike: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationContext:
+    """What a validator may read besides the clicks: the worker's transaction, the time of the
+    batch (event time under ingest) and the secret of the keyed IP hash."""
+
+    session: Session
+    now: datetime
+    secret_key: str
+
+
+class Validator(Protocol):
+    def validate(self, clicks: Sequence[ClickEvent], context: Any) -> Sequence[DecisionLike]:
+        """One decision per click, in the order given (event-time order)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Enrichment:
+    ip_prefix: str
+    ip_hash: str
+    visitor_key: str
+    country: str | None = None
+    asn: int | None = None
+    as_org: str | None = None
+    browser: str | None = None
+    os: str | None = None
+    device: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    click_id: str
+    verdict: str
+    enrichment: Enrichment
+    reasons: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+
+def basic_enrichment(click: ClickEvent, secret_key: str) -> Enrichment:
+    """IP prefix and keyed hash (blank for a missing or malformed address) and the visitor key:
+    the first-party cookie id, else a keyed hash of IP and user agent."""
+    try:
+        prefix, hashed = ip_prefix(click.ip), ip_hash(click.ip, secret_key)
+    except ValueError:
+        prefix, hashed = "", ""
+    visitor = click.visitor_id or click.assigned_visitor_id
+    if visitor:
+        key = "v:" + visitor
+    else:
+        key = "h:" + hashlib.sha256(f"{hashed}|{click.user_agent}".encode()).hexdigest()[:32]
+    return Enrichment(ip_prefix=prefix, ip_hash=hashed, visitor_key=key)
+
+
+class NoRulesValidator:
+    """The validator of a platform with no rules installed: every click is valid."""
+
+    def validate(self, clicks: Sequence[ClickEvent], context: Any) -> list[Decision]:
+        """One `valid` decision per click, with the basic enrichment."""
+        return [
+            Decision(c.click_id, Verdict.VALID.value, basic_enrichment(c, context.secret_key))
+            for c in clicks
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class BillableClick:
+    """A valid click on a running campaign, handed to the biller (the ledger's shape)."""
+
+    click_id: str
+    ts: datetime
+    campaign_id: int
+    influencer_id: int
+    link_id: int
+    network: str | None
+    country: str | None
+    link_disabled: bool = False
+
+
+class OutcomeLike(Protocol):
+    @property
+    def click_id(self) -> str: ...
+    @property
+    def billing(self) -> str: ...
+    @property
+    def cause(self) -> str | None: ...
+    @property
+    def amount_minor(self) -> int: ...
+    @property
+    def payout_minor(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+
+
+class Biller(Protocol):
+    def bill(
+        self, session: Session, clicks: Sequence[BillableClick], now: datetime
+    ) -> Sequence[OutcomeLike]:
+        """Post the clicks inside the caller's transaction (never commit); one outcome per
+        click it decided on. Clicks without an outcome stay `pending`."""
+        ...
+
+
+class PendingBiller:
+    """No ledger: valid clicks stay `pending` until one posts them."""
+
+    def bill(
+        self, session: Session, clicks: Sequence[BillableClick], now: datetime
+    ) -> list[OutcomeLike]:
+        """Decide nothing."""
+        return []
+
+
+class LedgerBiller:
+    """The double-entry ledger (`fairclick.ledger.posting.bill_clicks`)."""
+
+    def bill(
+        self, session: Session, clicks: Sequence[BillableClick], now: datetime
+    ) -> Sequence[OutcomeLike]:
+        """Bill through the ledger, which is idempotent by click id."""
+        from fairclick.ledger import posting
+
+        ledger_clicks = [
+            posting.BillableClick(
+                click_id=c.click_id,
+                ts=c.ts,
+                campaign_id=c.campaign_id,
+                influencer_id=c.influencer_id,
+                link_id=c.link_id,
+                network=c.network,
+                country=c.country,
+                link_disabled=c.link_disabled,
+            )
+            for c in clicks
+        ]
+        return posting.bill_clicks(session, ledger_clicks, now=now)
+
+
+def default_biller() -> Biller:
+    """The ledger when it is installed, else `PendingBiller`."""
+    if importlib.util.find_spec("fairclick.ledger.posting") is not None:
+        return LedgerBiller()
+    return PendingBiller()
+
+
+def default_validator() -> Validator:
+    """The validation engine when it is installed, else `NoRulesValidator`.
+
+    The engine's factory is `fairclick.validation.engine.build_validator(settings)` once it
+    exists; until then every click is valid (issue 3 allows it)."""
+    return NoRulesValidator()

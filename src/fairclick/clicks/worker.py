@@ -1,0 +1,292 @@
+"""The validator worker: journal → verdicts → clicks, counters, billing, in micro-batches.
+
+Each batch is one transaction: lock the cursor, read the next journal entries in `seq` order,
+validate them in event-time order (one call), bill the valid billable ones, insert the clicks
+(idempotent by click id), add the counters and advance the cursor. A crash anywhere rolls the
+whole batch back, so every click is processed exactly once across crashes and restarts.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from fairclick.clicks import repository as clicks_repo
+from fairclick.clicks.pipeline import (
+    BillableClick,
+    Biller,
+    DecisionLike,
+    OutcomeLike,
+    ValidationContext,
+    Validator,
+)
+from fairclick.domain.click import ClickEvent
+from fairclick.domain.clock import Clock, system_clock
+from fairclick.domain.reasons import Billing, UnbilledCause, Verdict
+from fairclick.journal import repository as journal_repo
+from fairclick.journal.rows import row_to_event
+from fairclick.store import Database
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CURSOR = "validator"
+
+
+@dataclass
+class BatchResult:
+    """What one batch did (`clicks` new click rows; `last_seq` the cursor after it)."""
+
+    entries: int = 0
+    clicks: int = 0
+    valid: int = 0
+    invalid: int = 0
+    billed: int = 0
+    last_seq: int = 0
+
+
+class ClickWorker:
+    """Consumes the journal under cursor `name`. `clock=None` runs in event time (ingest):
+    the batch's "now" is the time of its latest click, never the wall clock."""
+
+    def __init__(
+        self,
+        db: Database,
+        validator: Validator,
+        biller: Biller,
+        *,
+        secret_key: str,
+        name: str = DEFAULT_CURSOR,
+        batch_size: int = 2000,
+        clock: Clock | None = system_clock,
+        slot: int = 0,
+        on_batch: Callable[[BatchResult, float], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.validator = validator
+        self.biller = biller
+        self.secret_key = secret_key
+        self.name = name
+        self.batch_size = batch_size
+        self.clock = clock
+        self.slot = slot
+        self.on_batch = on_batch
+        with db.engine.begin() as conn:
+            journal_repo.ensure_cursor(conn, name)
+
+    def process_batch(self) -> BatchResult:
+        """Process the next micro-batch in one transaction; `entries == 0` when caught up."""
+        started = time.perf_counter()
+        upto = journal_repo.safe_watermark(self.db.engine)
+        result = BatchResult()
+        with self.db.session() as session:
+            conn = session.connection()
+            wall = system_clock.now()
+            last = journal_repo.lock_cursor(conn, self.name, wall)
+            result.last_seq = last
+            rows = journal_repo.fetch_after(conn, last, limit=self.batch_size, upto=upto)
+            if not rows:
+                return result
+            events = sorted((row_to_event(r) for r in rows), key=lambda e: e.ts)
+            active = {r.click_id: bool(r.campaign_active) for r in rows}
+            seqs = {r.click_id: r.seq for r in rows}
+            now = self.clock.now() if self.clock is not None else events[-1].ts
+            decisions = self.validator.validate(
+                events, ValidationContext(session, now, self.secret_key)
+            )
+            if len(decisions) != len(events):
+                raise RuntimeError("the validator must return one decision per click")
+            done = clicks_repo.existing_click_ids(conn, [e.click_id for e in events])
+            fresh = [
+                (e, d) for e, d in zip(events, decisions, strict=True) if e.click_id not in done
+            ]
+            outcomes = self._bill(session, conn, fresh, active, now)
+            click_rows = [
+                _click_row(e, d, seqs[e.click_id], outcomes.get(e.click_id), active[e.click_id])
+                for e, d in fresh
+            ]
+            clicks_repo.insert_clicks(conn, click_rows)
+            clicks_repo.add_counts(conn, self._counts(click_rows))
+            result.last_seq = rows[-1].seq
+            journal_repo.advance_cursor(conn, self.name, result.last_seq, wall)
+        result.entries = len(rows)
+        result.clicks = len(click_rows)
+        result.valid = sum(1 for r in click_rows if r["verdict"] == Verdict.VALID)
+        result.invalid = result.clicks - result.valid
+        result.billed = sum(1 for r in click_rows if r["billing"] == Billing.BILLED)
+        if self.on_batch is not None:
+            self.on_batch(result, time.perf_counter() - started)
+        return result
+
+    def drain(self, max_batches: int | None = None) -> BatchResult:
+        """Process batches until the journal is caught up; the totals of what was done."""
+        total = BatchResult()
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            result = self.process_batch()
+            batches += 1
+            total.last_seq = result.last_seq
+            if result.entries == 0:
+                break
+            for name in ("entries", "clicks", "valid", "invalid", "billed"):
+                setattr(total, name, getattr(total, name) + getattr(result, name))
+        return total
+
+    def run(self, stop: threading.Event, *, idle_sleep: float = 0.05) -> None:
+        """Process until `stop` is set; sleep briefly when caught up; survive database errors
+        (logged, retried after a pause) so that a restart of the database does not stop it."""
+        while not stop.is_set():
+            try:
+                result = self.process_batch()
+            except Exception:
+                log.exception("worker batch failed; retrying")
+                stop.wait(1.0)
+                continue
+            if result.entries == 0:
+                stop.wait(idle_sleep)
+
+    def purge_raw_ips(self, retention_days: int) -> int:
+        """Blank raw IPs older than the retention that every consumer has processed."""
+        cutoff = system_clock.now() - timedelta(days=retention_days)
+        with self.db.engine.begin() as conn:
+            position = journal_repo.cursor_position(conn, self.name)
+            return journal_repo.purge_raw_ips(conn, cutoff, position)
+
+    def _bill(
+        self,
+        session: Any,
+        conn: Any,
+        fresh: Sequence[tuple[ClickEvent, DecisionLike]],
+        active: dict[str, bool],
+        now: datetime,
+    ) -> dict[str, OutcomeLike]:
+        billable = [
+            (e, d)
+            for e, d in fresh
+            if d.verdict == Verdict.VALID
+            and e.status == 302
+            and active[e.click_id]
+            and e.link_id is not None
+            and e.campaign_id is not None
+            and e.influencer_id is not None
+        ]
+        if not billable:
+            return {}
+        facts = clicks_repo.link_facts(conn, {e.link_id for e, _ in billable if e.link_id})
+        handed = [
+            BillableClick(
+                click_id=e.click_id,
+                ts=e.ts,
+                campaign_id=e.campaign_id or 0,
+                influencer_id=e.influencer_id or 0,
+                link_id=e.link_id or 0,
+                network=facts.get(e.link_id or 0, (None, False))[0],
+                country=d.enrichment.country,
+                link_disabled=facts.get(e.link_id or 0, (None, False))[1],
+            )
+            for e, d in billable
+        ]
+        return {o.click_id: o for o in self.biller.bill(session, handed, now)}
+
+    def _counts(self, click_rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        sums: dict[tuple[str, int, datetime], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        for row in click_rows:
+            hour = clicks_repo.hour_of(row["ts"])
+            valid = row["verdict"] == Verdict.VALID
+            for scope, scope_id in (("link", row["link_id"]), ("campaign", row["campaign_id"])):
+                if scope_id is None:
+                    continue
+                acc = sums[(scope, scope_id, hour)]
+                acc[0] += 1
+                acc[1] += valid
+                acc[2] += not valid
+                acc[3] += row["amount_minor"]
+        return [
+            {
+                "scope": scope,
+                "scope_id": scope_id,
+                "hour": hour,
+                "slot": self.slot,
+                "raw": raw,
+                "valid": valid,
+                "invalid": invalid,
+                "billed_minor": billed,
+            }
+            for (scope, scope_id, hour), (raw, valid, invalid, billed) in sums.items()
+        ]
+
+
+def _click_row(
+    event: ClickEvent,
+    decision: DecisionLike,
+    seq: int,
+    outcome: OutcomeLike | None,
+    campaign_active: bool,
+) -> dict[str, Any]:
+    enrichment = decision.enrichment
+    billing, cause, amount, payout, currency = _billing_of(
+        event, decision, outcome, campaign_active
+    )
+    return {
+        "click_id": event.click_id,
+        "seq": seq,
+        "external_id": event.external_id,
+        "ts": event.ts,
+        "code": event.code,
+        "link_id": event.link_id,
+        "campaign_id": event.campaign_id,
+        "influencer_id": event.influencer_id,
+        "post_id": event.post_id,
+        "method": event.method,
+        "status": event.status,
+        "ip_prefix": enrichment.ip_prefix,
+        "ip_hash": enrichment.ip_hash,
+        "user_agent": event.user_agent,
+        "referer": event.referer,
+        "accept_language": event.accept_language,
+        "headers": dict(event.headers),
+        "visitor_id": event.visitor_id or event.assigned_visitor_id,
+        "visitor_key": enrichment.visitor_key,
+        "country": enrichment.country,
+        "asn": enrichment.asn,
+        "as_org": enrichment.as_org,
+        "browser": enrichment.browser,
+        "os": enrichment.os,
+        "device": enrichment.device,
+        "verdict": str(decision.verdict),
+        "reasons": [str(r) for r in decision.reasons],
+        "flags": [str(f) for f in decision.flags],
+        "evidence": dict(decision.evidence),
+        "billing": billing,
+        "unbilled_cause": cause,
+        "amount_minor": amount,
+        "payout_minor": payout,
+        "currency": currency,
+        "validated_at": system_clock.now(),
+    }
+
+
+def _billing_of(
+    event: ClickEvent, decision: DecisionLike, outcome: OutcomeLike | None, campaign_active: bool
+) -> tuple[str, str | None, int, int, str | None]:
+    if decision.verdict != Verdict.VALID:
+        return Billing.UNBILLED.value, UnbilledCause.INVALID.value, 0, 0, None
+    if event.campaign_id is None or event.link_id is None:
+        return Billing.UNBILLED.value, None, 0, 0, None  # unknown code: nothing to bill
+    if event.status != 302 or not campaign_active:
+        return Billing.UNBILLED.value, UnbilledCause.CAMPAIGN_INACTIVE.value, 0, 0, None
+    if outcome is None:
+        return Billing.PENDING.value, None, 0, 0, None
+    cause = str(outcome.cause) if outcome.cause is not None else None
+    return (
+        str(outcome.billing),
+        cause,
+        int(outcome.amount_minor),
+        int(outcome.payout_minor),
+        outcome.currency,
+    )

@@ -1,0 +1,112 @@
+"""Journal rows as plain tuples and the plain SQL that appends them (no ORM on the hot path).
+
+The redirect builds one `JournalRow` per request; the group-commit writer and ingest append
+them with `executemany`, `ON CONFLICT DO NOTHING` making a re-append of a click id (or of an
+ingested external id) a no-op.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+import orjson
+
+from fairclick.domain.click import ClickEvent
+
+COLUMNS = (
+    "click_id",
+    "ts",
+    "source",
+    "code",
+    "path",
+    "method",
+    "status",
+    "ip",
+    "user_agent",
+    "referer",
+    "accept_language",
+    "headers",
+    "visitor_id",
+    "assigned_visitor_id",
+    "external_id",
+    "link_id",
+    "campaign_id",
+    "influencer_id",
+    "post_id",
+    "campaign_active",
+)
+
+
+class JournalRow(NamedTuple):
+    """One journal entry before it is written (field order = `COLUMNS`)."""
+
+    click_id: str
+    ts: datetime
+    source: str
+    code: str
+    path: str
+    method: str
+    status: int
+    ip: str
+    user_agent: str
+    referer: str
+    accept_language: str
+    headers: dict[str, str]
+    visitor_id: str | None
+    assigned_visitor_id: str | None
+    external_id: str | None
+    link_id: int | None
+    campaign_id: int | None
+    influencer_id: int | None
+    post_id: int | None
+    campaign_active: bool
+
+
+def insert_sql(dialect: str) -> str:
+    """The INSERT statement for `dialect` (`sqlite` or `postgresql`) in its DB-API paramstyle."""
+    names = ", ".join(COLUMNS)
+    if dialect == "sqlite":
+        marks = ", ".join("?" for _ in COLUMNS)
+    else:
+        marks = ", ".join("CAST(%s AS jsonb)" if c == "headers" else "%s" for c in COLUMNS)
+    return f"INSERT INTO journal ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+
+
+def sqlite_ts(ts: datetime) -> str:
+    """How SQLAlchemy stores an aware UTC datetime in SQLite (naive UTC text, microseconds),
+    so that rows written with plain SQL read back through the ORM unchanged."""
+    ts = ts.astimezone(UTC)
+    return ts.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def to_params(row: JournalRow, dialect: str) -> tuple[Any, ...]:
+    """The DB-API parameters of `row` for `dialect`."""
+    headers = orjson.dumps(row.headers).decode()
+    if dialect == "sqlite":
+        return (*row[:1], sqlite_ts(row.ts), *row[2:11], headers, *row[12:19], int(row[19]))
+    return (*row[:11], headers, *row[12:])
+
+
+def row_to_event(row: Any) -> ClickEvent:
+    """A journal row read back (mapping-like, with `ts` already a datetime) as a `ClickEvent`."""
+    return ClickEvent(
+        click_id=row.click_id,
+        ts=row.ts,
+        code=row.code,
+        method=row.method,
+        ip=row.ip,
+        user_agent=row.user_agent,
+        referer=row.referer,
+        accept_language=row.accept_language,
+        headers=row.headers or {},
+        visitor_id=row.visitor_id,
+        assigned_visitor_id=row.assigned_visitor_id,
+        external_id=row.external_id,
+        link_id=row.link_id,
+        campaign_id=row.campaign_id,
+        influencer_id=row.influencer_id,
+        post_id=row.post_id,
+        status=row.status,
+        path=row.path,
+    )
