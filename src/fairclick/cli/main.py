@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from fairclick import __version__
+from fairclick.cli import ledger
 
 app = typer.Typer(
     name="fairclick",
@@ -31,6 +32,7 @@ def root(
 
 
 # Command groups register here, one line each (keep alphabetical).
+app.add_typer(ledger.app, name="ledger")
 
 
 def run() -> None:
