@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select, update
+
+from fairclick.campaigns.models import Campaign, Enrolment
 from fairclick.domain.reasons import Billing, UnbilledCause
 from fairclick.ledger import repository as repo
-from fairclick.ledger.models import AccountKind
-from fairclick.ledger.posting import bill_clicks
+from fairclick.ledger import service
+from fairclick.ledger.models import AccountKind, CampaignDailySpend
+from fairclick.ledger.posting import BillingOutcome, bill_clicks, drop_held, hold, release_held
 from tests.conftest import TestDb
 from tests.ledger.conftest import START, ledger_world
 
@@ -28,3 +32,129 @@ def test_budget_runs_out_exactly(test_db: TestDb) -> None:
         assert repo.balance(session, AccountKind.INFLUENCER_PENDING, nina, "EUR") == 60
         again = bill_clicks(session, [world.click(0), world.click(3)], now=NOW)
     assert again == [outcomes[0], outcomes[3]]
+
+
+def _causes(outcomes: list[BillingOutcome]) -> list[str | None]:
+    return [o.cause.value if o.cause else o.billing.value for o in outcomes]
+
+
+def test_daily_cap_counts_days_in_the_campaign_timezone(test_db: TestDb) -> None:
+    # Paris is UTC+1 in November: 22:59 UTC is still the 20th, 23:00 UTC is the 21st.
+    world = ledger_world(test_db.db, daily_cap=100, budget=1000)
+    before = datetime(2025, 11, 20, 22, 59, tzinfo=UTC)
+    after = datetime(2025, 11, 20, 23, 0, tzinfo=UTC)
+    clicks = [world.click(n, ts=before) for n in range(3)] + [
+        world.click(n, ts=after) for n in range(3, 6)
+    ]
+    with test_db.db.session() as session:
+        outcomes = bill_clicks(session, clicks, now=NOW)
+    assert _causes(outcomes) == ["billed", "billed", "daily_cap"] * 2
+    with test_db.db.session() as session:
+        days = dict(
+            session.execute(
+                select(CampaignDailySpend.day, CampaignDailySpend.spent_minor).where(
+                    CampaignDailySpend.campaign_id == world.campaign_id
+                )
+            ).all()
+        )
+        assert days == {date(2025, 11, 20): 100, date(2025, 11, 21): 100}
+        assert repo.spend_row(session, world.campaign_id).spent_minor == 200  # type: ignore[union-attr]
+
+
+def test_influencer_cap_stops_one_influencer_not_the_other(test_db: TestDb) -> None:
+    world = ledger_world(test_db.db, influencer_cap=100)
+    clicks = [world.click(n, "nina") for n in range(3)] + [world.click(9, "noah")]
+    with test_db.db.session() as session:
+        outcomes = bill_clicks(session, clicks, now=NOW)
+    assert _causes(outcomes) == ["billed", "billed", "influencer_cap", "billed"]
+    with test_db.db.session() as session:
+        # The refused click gave back what it had taken from the total and the day.
+        assert repo.spend_row(session, world.campaign_id).spent_minor == 150  # type: ignore[union-attr]
+
+
+def test_gates_geo_paused_dates_link_and_enrolment(test_db: TestDb) -> None:
+    world = ledger_world(test_db.db)
+    with test_db.db.session() as session:
+        outcomes = bill_clicks(
+            session,
+            [
+                world.click(0, country="DE"),
+                world.click(1, country=None),
+                world.click(2, country="BE"),
+                world.click(3, link_disabled=True),
+                world.click(4, ts=START - timedelta(seconds=1)),
+                world.click(5, ts=datetime(2025, 12, 23, 23, 0, tzinfo=UTC)),
+            ],
+            now=NOW,
+        )
+    assert _causes(outcomes) == [
+        "geo_not_targeted",
+        "geo_not_targeted",
+        "billed",
+        "campaign_inactive",
+        "campaign_inactive",
+        "campaign_inactive",
+    ]
+    with test_db.db.session() as session:
+        session.execute(
+            update(Enrolment)
+            .where(Enrolment.influencer_id == world.influencers["noah"])
+            .values(status="suspended")
+        )
+    with test_db.db.session() as session:
+        assert _causes(bill_clicks(session, [world.click(6, "noah")], now=NOW)) == [
+            "campaign_inactive"
+        ]
+        session.execute(update(Campaign).values(status="paused"))
+    with test_db.db.session() as session:
+        assert _causes(bill_clicks(session, [world.click(7)], now=NOW)) == ["campaign_inactive"]
+        assert repo.spend_row(session, world.campaign_id).spent_minor == 50  # type: ignore[union-attr]
+
+
+def test_overrides_by_network_and_country(test_db: TestDb) -> None:
+    world = ledger_world(test_db.db, advertiser_price_by_tier=None, commission_percent=50)
+    with test_db.db.session() as session:
+        service.add_override(session, "camp", payout_minor=40, network="tiktok")
+        service.add_override(
+            session, "camp", payout_minor=60, price_minor=100, network="tiktok", country="BE"
+        )
+    with test_db.db.session() as session:
+        outcomes = bill_clicks(
+            session,
+            [
+                world.click(0),
+                world.click(1, network="tiktok"),
+                world.click(2, network="tiktok", country="BE"),
+            ],
+            now=NOW,
+        )
+    # Tier card: 30 + 50 % = 45; tiktok: 40 + 50 % = 60; tiktok from Belgium: explicit 100.
+    assert [(o.amount_minor, o.payout_minor) for o in outcomes] == [(45, 30), (60, 40), (100, 60)]
+
+
+def test_budget_raise_is_committed_from_the_advertiser_funds(test_db: TestDb) -> None:
+    world = ledger_world(test_db.db, budget=100)
+    with test_db.db.session() as session:
+        bill_clicks(session, [world.click(n) for n in range(3)], now=NOW)
+        session.execute(update(Campaign).values(budget_minor=150))
+    with test_db.db.session() as session:
+        assert _causes(bill_clicks(session, [world.click(3)], now=NOW)) == ["billed"]
+        funds = repo.balance(session, AccountKind.ADVERTISER_FUNDS, world.organisation_id, "EUR")
+        assert funds == -150
+        assert repo.balance(session, AccountKind.CAMPAIGN_BUDGET, world.campaign_id, "EUR") == 0
+
+
+def test_hold_then_release_or_drop(test_db: TestDb) -> None:
+    world = ledger_world(test_db.db, budget=100)
+    with test_db.db.session() as session:
+        held = hold(session, [world.click(0), world.click(1)], now=NOW)
+        assert _causes(held) == ["held_for_review"] * 2
+        # Billing a held click again does not bill it: it waits for the decision.
+        assert _causes(bill_clicks(session, [world.click(0)], now=NOW)) == ["held_for_review"]
+        assert _causes(bill_clicks(session, [world.click(2)], now=NOW)) == ["billed"]
+    with test_db.db.session() as session:
+        assert _causes(release_held(session, [world.click(0).click_id], at=NOW)) == ["billed"]
+        assert drop_held(session, [world.click(1).click_id], at=NOW) == 1
+        assert release_held(session, [world.click(1).click_id], at=NOW) == []
+        assert _causes(bill_clicks(session, [world.click(1)], now=NOW)) == ["invalid"]
+        assert repo.balance(session, AccountKind.CAMPAIGN_BUDGET, world.campaign_id, "EUR") == 0
