@@ -1,0 +1,266 @@
+"""User-agent enrichment: browser/OS/device parse and bot classification, cached per string.
+
+Classification order decides the one category of a user agent: link preview > tool (non
+browser) > automation > known crawler > browser. Previews and tools are fairclick's curated
+lists (`lists.py`); crawlers come from the downloaded lists (isbot, CrawlerDetect) combined as
+measured by `bench/validation/ua_quality.py`, or the built-in list on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from fairclick.validation.data import CRAWLERDETECT_FILE, ISBOT_FILE
+from fairclick.validation.enrich.lists import AUTOMATION, BUILTIN_BOTS, PREVIEWS, TOOLS, PatternList
+
+
+@dataclass(frozen=True, slots=True)
+class UaInfo:
+    """What one user-agent string is. `category`: browser | preview | tool | automation |
+    crawler | empty | malformed. `match` is the evidence: list, version, pattern, matched text."""
+
+    category: str
+    browser: str | None
+    browser_version: str | None
+    os: str | None
+    device: str
+    bot_name: str | None
+    match: dict[str, str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class BotList:
+    """A downloaded bot pattern list: regex source per entry, plus exclusions stripped first."""
+
+    name: str
+    version: str
+    patterns: tuple[str, ...]
+    exclusions: tuple[str, ...] = ()
+
+    def compile(self) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+        """The alternation (named groups per entry) and the exclusion regex."""
+        parts = []
+        for i, pattern in enumerate(self.patterns):
+            converted = _pythonic(pattern)
+            try:
+                re.compile(converted)
+            except re.error:
+                continue  # a JS-only construct: skipped (counted by `bench/validation`)
+            parts.append(f"(?P<p{i}>{converted})")
+        main = re.compile("|".join(parts), re.IGNORECASE)
+        excl = (
+            re.compile("|".join(_pythonic(e) for e in self.exclusions), re.IGNORECASE)
+            if self.exclusions
+            else None
+        )
+        return main, excl
+
+
+_VAR_LOOKBEHIND = re.compile(r"\(\?<!([^()]*\|[^()]*)\)")
+_CLASS_HYPHEN = re.compile(r"(\\[dwsDWS])-")
+
+
+def _pythonic(pattern: str) -> str:
+    """JS → Python regex: split variable-width negative look-behinds `(?<!a|bc)` into
+    `(?<!a)(?<!bc)` (equivalent), which Python's `re` accepts."""
+    pattern = _CLASS_HYPHEN.sub(r"\1\\-", pattern)
+    return _VAR_LOOKBEHIND.sub(
+        lambda m: "".join(f"(?<!{alt})" for alt in m.group(1).split("|")), pattern
+    )
+
+
+def load_bot_lists(data_dir: Path | None) -> list[BotList]:
+    """The downloaded lists installed in `data_dir` (isbot, CrawlerDetect), possibly none."""
+    lists = []
+    for file in (ISBOT_FILE, CRAWLERDETECT_FILE):
+        if data_dir is not None and (data_dir / file).exists():
+            raw = json.loads((data_dir / file).read_text(encoding="utf-8"))
+            lists.append(
+                BotList(
+                    raw["name"],
+                    raw["version"],
+                    tuple(raw["patterns"]),
+                    tuple(raw.get("exclusions", ())),
+                )
+            )
+    return lists
+
+
+class _Matcher:
+    def __init__(self, name: str, version: str, labels: list[str], regex: re.Pattern[str],
+                 exclusions: re.Pattern[str] | None = None) -> None:
+        self.name, self.version, self.labels = name, version, labels
+        self.regex, self.exclusions = regex, exclusions
+
+    def search(self, ua: str) -> dict[str, str] | None:
+        text = self.exclusions.sub("", ua) if self.exclusions else ua
+        found = self.regex.search(text)
+        if found is None or found.lastgroup is None:
+            return None
+        label = self.labels[int(found.lastgroup[1:])]
+        return {"list": self.name, "version": self.version, "pattern": label,
+                "matched": found.group(0)[:80]}
+
+
+def _curated(plist: PatternList) -> _Matcher:
+    return _Matcher(plist.name, plist.version, [label for label, _ in plist.entries],
+                    plist.compile())
+
+
+# Words that appear in real browsers' UAs yet trip the broad downloaded patterns (measured on
+# the browser fixtures by bench/validation/ua_quality.py). A UA that matches one of these and
+# no precise token below is not called a crawler.
+_BROWSER_SHAPE = re.compile(
+    r"^Mozilla/5\.0 \((?:Windows NT|Macintosh|X11|Linux|iPhone|iPad|iPod|Android)[^)]*\)"
+    r" (?:AppleWebKit/[\d.]+ \(KHTML, like Gecko\)|Gecko/\d+)",
+)
+_STRONG_BOT = re.compile(
+    r"bot\b|bot/|crawl|spider|slurp|\+https?://|archiver|headless|scan(?:ner)?\b|monitor",
+    re.IGNORECASE,
+)
+
+
+class UaClassifier:
+    """Parses and classifies user agents; results cached per distinct string (LRU).
+
+    `combine`: how downloaded crawler lists agree — "any" (a hit in one list), "vote" (a hit in
+    one list is trusted unless the UA has a real browser's shape, where two lists or a strong
+    bot token are needed). "vote" is the default because it measured best (see docs)."""
+
+    def __init__(self, bot_lists: list[BotList], cache_size: int = 65536,
+                 combine: str = "vote") -> None:
+        self.previews = _curated(PREVIEWS)
+        self.tools = _curated(TOOLS)
+        self.automation = _curated(AUTOMATION)
+        if bot_lists:
+            self.bots = []
+            for bl in bot_lists:
+                regex, excl = bl.compile()
+                self.bots.append(_Matcher(bl.name, bl.version, list(bl.patterns), regex, excl))
+        else:
+            self.bots = [_curated(BUILTIN_BOTS)]
+        self.combine = combine
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, UaInfo] = OrderedDict()
+        self.hits = self.misses = 0
+
+    @property
+    def list_versions(self) -> dict[str, str]:
+        """Every list in use and its version (for /metrics and the manifest view)."""
+        out = {m.name: m.version for m in (self.previews, self.tools, self.automation)}
+        out.update({m.name: m.version for m in self.bots})
+        return out
+
+    def classify(self, ua: str) -> UaInfo:
+        """The cached parse and category of `ua`."""
+        cached = self._cache.get(ua)
+        if cached is not None:
+            self.hits += 1
+            self._cache.move_to_end(ua)
+            return cached
+        self.misses += 1
+        info = self._classify(ua)
+        self._cache[ua] = info
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return info
+
+    def is_bot(self, ua: str) -> bool:
+        """True for anything that is not a person's browser (bench: recall / false positives)."""
+        return self.classify(ua).category != "browser"
+
+    def crawler_match(self, ua: str) -> dict[str, str] | None:
+        """The evidence of the downloaded/builtin crawler lists for `ua`, combined."""
+        hits = [m for m in (b.search(ua) for b in self.bots) if m is not None]
+        if not hits:
+            return None
+        if self.combine == "any" or len(self.bots) == 1 or len(hits) >= 2:
+            return hits[0]
+        if _BROWSER_SHAPE.match(ua) and not _STRONG_BOT.search(ua):
+            return None
+        return hits[0]
+
+    def _classify(self, ua: str) -> UaInfo:
+        text = ua.strip()
+        if not text:
+            return UaInfo("empty", None, None, None, "other", None,
+                          {"list": "fairclick-tools", "version": TOOLS.version,
+                           "pattern": "empty user agent", "matched": ""})
+        if len(text) < 6 or any(ord(c) < 32 for c in text):
+            return UaInfo("malformed", None, None, None, "other", None,
+                          {"list": "fairclick-tools", "version": TOOLS.version,
+                           "pattern": "malformed user agent", "matched": text[:80]})
+        browser, version, os_name, device = parse_ua(text)
+        for category, matcher in (("preview", self.previews), ("tool", self.tools),
+                                  ("automation", self.automation)):
+            found = matcher.search(text)
+            if found is not None:
+                return UaInfo(category, browser, version, os_name,
+                              "bot" if category != "automation" else device,
+                              found["pattern"], found)
+        found = self.crawler_match(text)
+        if found is not None:
+            return UaInfo("crawler", browser, version, os_name, "bot",
+                          _bot_name(text, found), found)
+        return UaInfo("browser", browser, version, os_name, device, None, None)
+
+
+_BOT_NAME = re.compile(r"([A-Za-z][\w.\-]*(?:bot|spider|crawler|Bot|Spider|Crawler))")
+
+
+def _bot_name(ua: str, found: dict[str, str]) -> str:
+    named = _BOT_NAME.search(ua)
+    return named.group(1) if named else found["matched"] or found["pattern"]
+
+
+_BROWSERS = [
+    ("Edge", re.compile(r"Edg(?:e|A|iOS)?/([\d.]+)")),
+    ("Opera", re.compile(r"(?:OPR|Opera|OPT)/([\d.]+)")),
+    ("Samsung Internet", re.compile(r"SamsungBrowser/([\d.]+)")),
+    ("Facebook in-app", re.compile(r"FBAV/([\d.]+)|FBAN/")),
+    ("Instagram in-app", re.compile(r"Instagram ([\d.]+)")),
+    ("TikTok in-app", re.compile(r"(?:musical_ly|BytedanceWebview|TikTok)[_/ ]([\d.]+)")),
+    ("Yandex Browser", re.compile(r"YaBrowser/([\d.]+)")),
+    ("UC Browser", re.compile(r"UCBrowser/([\d.]+)")),
+    ("Firefox", re.compile(r"(?:Firefox|FxiOS)/([\d.]+)")),
+    ("Chrome", re.compile(r"(?:Chrome|CriOS|HeadlessChrome)/([\d.]+)")),
+    ("Safari", re.compile(r"Version/([\d.]+).*Safari/")),
+    ("Mobile Safari", re.compile(r"\((?:iPhone|iPad|iPod).*AppleWebKit/([\d.]+)")),
+    ("Internet Explorer", re.compile(r"MSIE ([\d.]+)|Trident/.*rv:([\d.]+)")),
+]
+_OS = [
+    ("iOS", re.compile(r"iPhone|iPad|iPod")),
+    ("Android", re.compile(r"Android")),
+    ("Windows", re.compile(r"Windows")),
+    ("ChromeOS", re.compile(r"CrOS")),
+    ("macOS", re.compile(r"Macintosh|Mac OS X")),
+    ("Linux", re.compile(r"Linux|X11")),
+]
+_TABLET = re.compile(r"iPad|Tablet|Android(?!.*Mobile)|Kindle|Silk/")
+_MOBILE = re.compile(r"Mobile|iPhone|iPod|Android.*Mobile|Windows Phone|Opera Mini")
+
+
+def parse_ua(ua: str) -> tuple[str | None, str | None, str | None, str]:
+    """(browser family, major.minor version, OS family, device class) of a browser UA."""
+    browser = version = None
+    for name, regex in _BROWSERS:
+        found = regex.search(ua)
+        if found:
+            browser = name
+            raw = next((g for g in found.groups() if g), None)
+            version = ".".join(raw.split(".")[:2]) if raw else None
+            break
+    os_name = next((name for name, regex in _OS if regex.search(ua)), None)
+    if _TABLET.search(ua) and os_name in ("iOS", "Android"):
+        device = "tablet"
+    elif _MOBILE.search(ua):
+        device = "mobile"
+    elif os_name in ("Windows", "macOS", "Linux", "ChromeOS"):
+        device = "desktop"
+    else:
+        device = "other"
+    return browser, version, os_name, device
