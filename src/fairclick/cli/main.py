@@ -6,9 +6,20 @@ import typer
 
 from fairclick import __version__
 from fairclick.cli import ledger
+from fairclick.cli.campaigns import campaign_app
+from fairclick.cli.common import SHOW_TRACEBACK, OneLineErrors
+from fairclick.cli.db import db_app, init
+from fairclick.cli.demo import demo
+from fairclick.cli.influencers import influencer_app
+from fairclick.cli.links import link_app, post_app
+from fairclick.cli.load import load
+from fairclick.cli.orgs import org_app
+from fairclick.cli.serve import serve_command
+from fairclick.cli.users import user_app
 
 app = typer.Typer(
     name="fairclick",
+    cls=OneLineErrors,
     help="Pay-per-click influencer links with honest counting.",
     no_args_is_help=True,
     rich_markup_mode="rich",
@@ -27,12 +38,27 @@ def root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    traceback: bool = typer.Option(
+        False, "--traceback", help="Show the traceback of an unexpected error (for bug reports)."
+    ),
 ) -> None:
     """fairclick: every click recorded, validated and explained; only real people are paid for."""
+    SHOW_TRACEBACK["on"] = traceback
 
 
 # Command groups register here, one line each (keep alphabetical).
+app.add_typer(campaign_app, name="campaign")
+app.add_typer(db_app, name="db")
+app.command("demo")(demo)
+app.add_typer(influencer_app, name="influencer")
+app.command("init")(init)
 app.add_typer(ledger.app, name="ledger")
+app.add_typer(link_app, name="link")
+app.command("load")(load)
+app.add_typer(org_app, name="org")
+app.add_typer(post_app, name="post")
+app.command("serve")(serve_command)
+app.add_typer(user_app, name="user")
 
 
 def run() -> None:
