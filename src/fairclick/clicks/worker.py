@@ -137,11 +137,23 @@ class ClickWorker:
                 setattr(total, name, getattr(total, name) + getattr(result, name))
         return total
 
-    def run(self, stop: threading.Event, *, idle_sleep: float = 0.05) -> None:
-        """Process until `stop` is set; sleep briefly when caught up; survive database errors
-        (logged, retried after a pause) so that a restart of the database does not stop it."""
+    def run(
+        self,
+        stop: threading.Event,
+        *,
+        idle_sleep: float = 0.05,
+        retention_days: int | None = None,
+        purge_every: float = 3600.0,
+    ) -> None:
+        """Process until `stop` is set; sleep briefly when caught up; purge raw IPs past
+        `retention_days` every `purge_every` seconds; survive database errors (logged, retried
+        after a pause) so that a database restart does not stop the worker."""
+        next_purge = time.monotonic()
         while not stop.is_set():
             try:
+                if retention_days is not None and time.monotonic() >= next_purge:
+                    self.purge_raw_ips(retention_days)
+                    next_purge = time.monotonic() + purge_every
                 result = self.process_batch()
             except Exception:
                 log.exception("worker batch failed; retrying")
