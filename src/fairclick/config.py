@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     )
     token_days: int = Field(
         default=90, ge=1, le=3650, description="Default lifetime of a new API token, in days"
+    )
+    signup_status: Literal["pending", "active"] = Field(
+        default="pending",
+        description="Status of a self-service influencer signup: pending (an operator vets it "
+        "before it can join campaigns) or active (it can join at once)",
     )
 
     @field_validator("trusted_proxies", mode="before")

@@ -135,3 +135,27 @@ def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> 
     if token.revoked_at is None:
         token.revoked_at = now
     return token
+
+
+def update_organisation(
+    session: Session, org: Organisation, *, name: str | None = None, country: str | None = None
+) -> Organisation:
+    """Change an organisation's name and/or country (its key never changes)."""
+    if name is not None:
+        org.name = name
+    if country is not None:
+        org.country = country
+    session.flush()
+    return org
+
+
+def update_user(
+    session: Session, user: User, *, is_active: bool | None = None, password: str | None = None
+) -> User:
+    """Enable or disable a login and/or set its password (role and email never change)."""
+    if is_active is not None:
+        user.is_active = is_active
+    if password is not None:
+        set_password(session, user, password)
+    session.flush()
+    return user

@@ -152,3 +152,42 @@ def record_session(
     )
     session.add(row)
     return row
+
+
+def unique_influencer_key(session: Session, wanted: str) -> str:
+    """`wanted` reduced to a key's alphabet, with a numeric suffix when it is already taken."""
+    base = "".join(ch for ch in wanted.lower() if ch.isascii() and (ch.isalnum() or ch in "._-"))
+    base = base.strip("._-")[:56] or "influencer"
+    taken = set(
+        session.scalars(
+            select(Influencer.key).where(Influencer.key.startswith(base, autoescape=True))
+        )
+    )
+    if base not in taken:
+        return base
+    suffix = 2
+    while f"{base}-{suffix}" in taken:
+        suffix += 1
+    return f"{base}-{suffix}"
+
+
+def update_influencer(session: Session, influencer: Influencer, changes: dict[str, object]) -> None:
+    """Apply profile changes (display_name, country, languages, status, trust_score); the
+    caller has validated the values and checked who may change which field."""
+    allowed = {"display_name", "country", "languages", "status", "trust_score"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InvalidInput(f"unknown profile fields: {', '.join(sorted(unknown))}")
+    for name, value in changes.items():
+        setattr(influencer, name, value)
+    session.flush()
+
+
+def session_count(session: Session, influencer_id: int) -> int:
+    """How many of the influencer's own sessions are kept (self-click evidence)."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(InfluencerSession)
+        .where(InfluencerSession.influencer_id == influencer_id)
+    )
+    return int(count or 0)

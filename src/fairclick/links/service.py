@@ -141,3 +141,8 @@ def set_links_disabled(session: Session, enrolment: Enrolment, when: datetime | 
     """Mark an enrolment's links disabled from `when` (suspension; clicks are no longer
     billable), or enabled again with None (reinstatement)."""
     session.execute(update(Link).where(Link.enrolment_id == enrolment.id).values(disabled_at=when))
+
+
+def post_for_link(session: Session, link_id: int) -> Post | None:
+    """The post a per-post link was declared for (None for default and plain links)."""
+    return session.scalar(select(Post).where(Post.link_id == link_id))
