@@ -7,9 +7,17 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from fairclick.cli.common import console, database, fail, handled, settings
+from fairclick.cli.common import (
+    console,
+    database,
+    fail,
+    handled,
+    print_json,
+    print_record,
+    print_table,
+    settings,
+)
 from fairclick.domain.clock import parse_timestamp, system_clock
 from fairclick.domain.money import Money
 from fairclick.ledger import payouts, service, statements
@@ -32,13 +40,25 @@ def _money(minor: int, currency: str) -> str:
     return Money(minor, currency).format()
 
 
-def _show_balances(title: str, rows: list[service.Balance]) -> None:
-    table = Table(title=title)
-    for column in ("account", "owner", "balance"):
-        table.add_column(column, justify="right" if column == "balance" else "left")
-    for row in rows:
-        table.add_row(row.kind, str(row.owner_id), _money(row.amount_minor, row.currency))
-    console.print(table)
+def _show_balances(title: str, rows: list[service.Balance], as_json: bool) -> None:
+    if as_json:
+        print_json(
+            [
+                {
+                    "account": r.kind,
+                    "owner_id": r.owner_id,
+                    "currency": r.currency,
+                    "minor": r.amount_minor,
+                }
+                for r in rows
+            ]
+        )
+    else:
+        print_table(
+            title,
+            ("account", "owner", "balance"),
+            [(r.kind, r.owner_id, _money(r.amount_minor, r.currency)) for r in rows],
+        )
 
 
 @app.command()
@@ -46,30 +66,45 @@ def balance(
     influencer: str | None = typer.Option(None, help="Influencer key."),
     org: str | None = typer.Option(None, help="Organisation key."),
     campaign: str | None = typer.Option(None, help="Campaign key."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (amounts in minor units)."),
 ) -> None:
     """Balances of an influencer, an organisation or a campaign; with no option, the
     platform's revenue and the trial balance (zero per currency when the ledger is sound)."""
     with handled(), database().session() as session:
         if influencer:
             _show_balances(
-                f"influencer {influencer}", service.influencer_balances(session, influencer)
+                f"influencer {influencer}",
+                service.influencer_balances(session, influencer),
+                as_json,
             )
         elif org:
-            _show_balances(f"organisation {org}", service.organisation_balances(session, org))
+            _show_balances(
+                f"organisation {org}", service.organisation_balances(session, org), as_json
+            )
         elif campaign:
             b = service.campaign_budget(session, campaign)
-            for label, value in (
+            fields = [
                 ("budget", b.budget_minor),
                 ("committed", b.committed_minor),
                 ("spent", b.spent_minor),
                 ("remaining", b.remaining_minor),
-            ):
-                console.print(f"{label:>10}  {_money(value, b.currency)}")
+            ]
+            if as_json:
+                print_json({"campaign": b.campaign_key, "currency": b.currency, **dict(fields)})
+            else:
+                print_record(
+                    f"campaign {campaign}", [(k, _money(v, b.currency)) for k, v in fields]
+                )
         else:
-            _show_balances("platform", service.platform_balances(session))
-            for currency, total in sorted(service.trial_balance(session).items()):
+            trial = service.trial_balance(session)
+            if as_json:
+                revenue = {r.currency: r.amount_minor for r in service.platform_balances(session)}
+                print_json({"platform_revenue": revenue, "trial_balance": trial})
+                return
+            _show_balances("platform", service.platform_balances(session), False)
+            for currency, total in sorted(trial.items()):
                 state = "ok" if total == 0 else "UNBALANCED"
-                console.print(f"trial balance {currency}: {total} ({state})")
+                console.print(f"trial balance {currency}: {total} ({state})", highlight=False)
 
 
 @app.command()
@@ -81,6 +116,7 @@ def entries(
         None, help="Entry kind (click, reversal, clawback, maturity, payout…)."
     ),
     limit: int = typer.Option(50, min=1, max=10000, help="At most this many, newest first."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (amounts in minor units)."),
 ) -> None:
     """Journal entries with their lines, newest first."""
     with handled(), database().session() as session:
@@ -92,6 +128,26 @@ def entries(
             kind=kind,
             limit=limit,
         )
+        if as_json:
+            print_json(
+                [
+                    {
+                        "id": v.entry.id,
+                        "kind": v.entry.kind,
+                        "at": v.entry.at,
+                        "click_id": v.entry.click_id,
+                        "reverses_entry_id": v.entry.reverses_entry_id,
+                        "memo": v.entry.memo,
+                        "by": v.entry.by,
+                        "lines": [
+                            {"account": k, "owner_id": o, "currency": c, "minor": a}
+                            for k, o, c, a in v.lines
+                        ],
+                    }
+                    for v in views
+                ]
+            )
+            return
         for view in views:
             e = view.entry
             ref = f" reverses #{e.reverses_entry_id}" if e.reverses_entry_id else ""
