@@ -1,0 +1,218 @@
+"""The validator: one engine for the live worker, `fairclick ingest` and `fairclick audit`.
+
+`Validator.validate(clicks, context)` takes a batch, sorts it by (ts, click_id), enriches it
+once, runs the pipeline of named rules (each timed, each hit counted), reads recent state once
+and writes it once, and returns one `ClickDecision` per click in the order given.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fairclick.config import Settings
+from fairclick.domain.click import ClickEvent
+from fairclick.domain.reasons import Reason, Verdict
+from fairclick.validation.context import ValidationContext
+from fairclick.validation.decisions import RULES_KEY, ClickDecision
+from fairclick.validation.enrich.batch import EnrichedBatch, enrich, load_hosting_asns
+from fairclick.validation.enrich.ip import IpRanges, load_ranges
+from fairclick.validation.enrich.ua import UaClassifier, load_bot_lists
+from fairclick.validation.rules import request, windows
+from fairclick.validation.rules.request import Hits
+from fairclick.validation.rules.windows import StateView, VelocityLimits
+from fairclick.validation.state import MemoryState, RecentState, make_state
+
+RequestRule = Callable[[EnrichedBatch, ValidationContext], Hits]
+
+# Rules that look at one request, in pipeline order. `prefetch` yields to `link_preview`
+# (a HEAD from a preview fetcher is a preview, not a prefetch).
+REQUEST_RULES: tuple[tuple[Reason, RequestRule], ...] = (
+    (Reason.KNOWN_CRAWLER, request.known_crawler),
+    (Reason.LINK_PREVIEW, request.link_preview),
+    (Reason.PREFETCH, request.prefetch),
+    (Reason.NON_BROWSER, request.non_browser),
+    (Reason.DATACENTER, request.datacenter),
+    (Reason.AUTOMATION, request.automation),
+    (Reason.SELF_CLICK, request.self_click),
+    (Reason.INCITED, request.incited),
+)
+WINDOW_RULES = (Reason.DUPLICATE, Reason.VELOCITY)
+PIPELINE: tuple[Reason, ...] = (
+    *(reason for reason, _ in REQUEST_RULES),
+    *WINDOW_RULES,
+    Reason.LOW_ENGAGEMENT,
+)
+PLATFORM_RULES = frozenset({Reason.SELF_CLICK, Reason.INCITED, Reason.LOW_ENGAGEMENT})
+RETRO_RULES = (Reason.BURST, Reason.CLICK_FARM, Reason.CLICK_RING)
+_YIELDS = {Reason.PREFETCH: Reason.LINK_PREVIEW}
+
+
+@dataclass
+class Metrics:
+    """Counters and timings since start (exposed by the worker in /metrics)."""
+
+    clicks: int = 0
+    batches: int = 0
+    verdicts: Counter[str] = None  # type: ignore[assignment]
+    reasons: Counter[str] = None  # type: ignore[assignment]
+    flags: Counter[str] = None  # type: ignore[assignment]
+    step_seconds: Counter[str] = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        self.verdicts, self.reasons = Counter(), Counter()
+        self.flags, self.step_seconds = Counter(), Counter()
+
+
+class Validator:
+    """The click validation engine. Thread-unsafe: one per worker process."""
+
+    def __init__(
+        self,
+        *,
+        secret_key: str,
+        state: RecentState | None = None,
+        ranges: IpRanges | None = None,
+        classifier: UaClassifier | None = None,
+        data_dir: Path | None = None,
+        velocity: VelocityLimits | None = None,
+    ) -> None:
+        self.secret_key = secret_key
+        self.state: RecentState = state if state is not None else MemoryState()
+        self.ranges = ranges if ranges is not None else load_ranges(data_dir)
+        self.classifier = classifier or UaClassifier(load_bot_lists(data_dir))
+        self.hosting = load_hosting_asns()
+        self.velocity = velocity or VelocityLimits()
+        self.metrics = Metrics()
+
+    def applied_rules(self, context: ValidationContext) -> dict[str, bool]:
+        """Every rule (real-time then retro) and whether it applies in `context`."""
+        out = {r.value: context.platform or r not in PLATFORM_RULES for r in PIPELINE}
+        out[Reason.LOW_ENGAGEMENT.value] = False  # needs the landing-page beacon (not built)
+        out.update({r.value: True for r in RETRO_RULES})
+        return out
+
+    def data_versions(self) -> dict[str, str]:
+        """The lists and datasets in use, with versions (for reports and /metrics)."""
+        return {**self.classifier.list_versions, "ip-ranges": self.ranges.source,
+                "fairclick-hosting-asns": f"{len(self.hosting)} networks"}
+
+    def _timed(self, name: str, started: float) -> float:
+        now = time.perf_counter()
+        self.metrics.step_seconds[name] += now - started
+        return now
+
+    def validate(
+        self, clicks: Sequence[ClickEvent], context: ValidationContext
+    ) -> list[ClickDecision]:
+        """Decisions for `clicks` (one each, in the order given), processed in event-time order
+        (ts, click_id). Raises `StateUnavailable` when shared state cannot be read or written:
+        nothing was committed then, and the same batch can be retried."""
+        order = sorted(range(len(clicks)), key=lambda i: (clicks[i].ts, clicks[i].click_id))
+        ordered = [clicks[i] for i in order]
+        t = time.perf_counter()
+        batch = enrich(ordered, ranges=self.ranges, classifier=self.classifier,
+                       hosting=self.hosting, secret_key=self.secret_key,
+                       platform=context.platform)
+        t = self._timed("enrich", t)
+        n = len(batch)
+        policies = [context.policy_for(c.campaign_id) for c in ordered]
+        allowed = [p.allows(batch.ip_address(i), c.user_agent) if (p.allow_cidrs or
+                   p.allow_ua_substrings) else None
+                   for i, (p, c) in enumerate(zip(policies, ordered, strict=True))]
+        results: dict[Reason, Hits] = {}
+        for reason, rule in REQUEST_RULES:
+            if reason in PLATFORM_RULES and not context.platform:
+                continue
+            hits = rule(batch, context)
+            yielded = _YIELDS.get(reason)
+            if yielded is not None:
+                hits = {i: h for i, h in hits.items() if i not in results.get(yielded, {})}
+            results[reason] = hits
+            t = self._timed(reason.value, t)
+
+        keys = sorted({k for i in range(n) for k in windows.keys_for(batch, i)})
+        loaded = self.state.load(keys, context.batch_seq)
+        view = StateView(dict(zip(keys, loaded, strict=True)))
+        t = self._timed("state_load", t)
+        results[Reason.LINK_PREVIEW] = windows.preview_timing(
+            batch, context, view, results[Reason.LINK_PREVIEW])
+        t = self._timed("link_preview_timing", t)
+        invalid = [
+            allowed[i] is None and any(
+                i in hits and policies[i].strictness.invalidates(hits[i].strength)
+                for hits in results.values())
+            for i in range(n)
+        ]
+        results[Reason.DUPLICATE] = windows.duplicate(batch, context, view, invalid)
+        t = self._timed(Reason.DUPLICATE.value, t)
+        for i in results[Reason.DUPLICATE]:
+            invalid[i] = invalid[i] or allowed[i] is None
+        results[Reason.VELOCITY] = windows.velocity(batch, context, view, invalid, self.velocity)
+        t = self._timed(Reason.VELOCITY.value, t)
+        watermark = windows.state_seconds(batch.ts_us[-1]) if n else 0
+        self.state.commit([(k, e, v) for k, (e, v) in view.dirty.items()], watermark,
+                          context.batch_seq)
+        t = self._timed("state_commit", t)
+
+        decisions = [self._decide(batch, i, results, policies[i], allowed[i], context)
+                     for i in range(n)]
+        self._timed("decide", t)
+        self.metrics.clicks += n
+        self.metrics.batches += 1
+        by_input: list[ClickDecision] = [None] * n  # type: ignore[list-item]
+        for position, original in enumerate(order):
+            by_input[original] = decisions[position]
+        return by_input
+
+    def _decide(self, batch: EnrichedBatch, i: int, results: dict[Reason, Hits],
+                policy: Any, allowed: str | None, context: ValidationContext) -> ClickDecision:
+        reasons, flags = [], []
+        evidence: dict[str, dict[str, Any]] = {}
+        outcomes: dict[str, str] = {}
+        for reason in PIPELINE:
+            hits = results.get(reason)
+            if hits is None:
+                outcomes[reason.value] = "not_applied"
+                continue
+            hit = hits.get(i)
+            if hit is None:
+                outcomes[reason.value] = "pass"
+                continue
+            evidence[reason.value] = {**hit.evidence, "strength": hit.strength}
+            if allowed is not None:
+                outcomes[reason.value] = "allowed"
+            elif policy.strictness.invalidates(hit.strength):
+                outcomes[reason.value] = "hit"
+                reasons.append(reason)
+            else:
+                outcomes[reason.value] = "flagged"
+                flags.append(reason)
+        if allowed is not None:
+            evidence["allow_list"] = {"matched": allowed}
+        evidence[RULES_KEY] = outcomes
+        verdict = Verdict.INVALID if reasons else Verdict.VALID
+        self.metrics.verdicts[verdict.value] += 1
+        self.metrics.reasons.update(r.value for r in reasons)
+        self.metrics.flags.update(r.value for r in flags)
+        return ClickDecision(batch.clicks[i].click_id, verdict, tuple(reasons), tuple(flags),
+                             evidence, batch.enrichment(i))
+
+    def close(self) -> None:
+        """Release the state store."""
+        self.state.close()
+
+
+def build_validator(settings: Settings, *, state_prefix: str = "fairclick:v:",
+                    state: RecentState | None = None) -> Validator:
+    """The validator configured from settings: data from `settings.data_dir` (downloaded data
+    when installed, else the shipped fallback), Redis state when `settings.redis_url` is set."""
+    return Validator(
+        secret_key=settings.secret_key,
+        state=state if state is not None else make_state(settings, state_prefix),
+        data_dir=Path(settings.data_dir),
+    )

@@ -1,0 +1,60 @@
+"""Recent state (dedupe windows, rate counters) behind one interface, expiring by event time.
+
+The validator reads every key a batch needs at once (`load`), works on that snapshot in
+event-time order, and writes what changed at once (`commit`). Keys are 64-bit hashes; values are
+fixed 24-byte records encoded by the rules (`codec.py`); each entry carries its expiry in
+event-time seconds, so a replay of an old log expires entries exactly as the live path did.
+
+Ordering between processes: a batch may carry a sequence number. A shared implementation makes
+batch n's `load` wait until batch n-1 has committed, so several workers on several machines
+produce the verdicts one process would (determinism). A failing store raises
+`StateUnavailable`: the worker retries the batch; it never validates without state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+VALUE_SIZE = 24
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # expiry seconds are counted from here (fits uint32)
+
+Entry = tuple[int, bytes]  # (expires_at in event-time seconds since EPOCH, 24-byte value)
+
+
+class StateUnavailable(RuntimeError):
+    """The shared state store cannot be reached or answered wrongly; retry the batch later."""
+
+
+class RecentState(Protocol):
+    """Key/value entries with event-time expiry, read and written a batch at a time."""
+
+    def load(self, keys: Sequence[int], seq: int | None = None) -> list[Entry | None]:
+        """The entries of `keys` (None when absent). With `seq`, waits for batch seq-1's commit.
+        Entries may be returned although expired: callers compare with the click's time."""
+        ...
+
+    def commit(
+        self, entries: Sequence[tuple[int, int, bytes]], watermark: int, seq: int | None = None
+    ) -> None:
+        """Write (key, expires_at, value) entries; `watermark` is the batch's latest event time
+        (seconds since EPOCH) below which entries may be dropped. With `seq`, marks batch seq
+        done, atomically with the writes."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+def state_key(kind: str, *parts: str) -> int:
+    """A stable 64-bit key for (kind, parts); never 0 (0 marks an empty slot)."""
+    digest = hashlib.blake2b("\x1f".join((kind, *parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") or 1
+
+
+def event_seconds(ts: datetime) -> int:
+    """Whole seconds since EPOCH of an aware datetime (event time)."""
+    return int((ts - EPOCH).total_seconds())
