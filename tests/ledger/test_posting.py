@@ -7,11 +7,19 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select, update
 
 from fairclick.campaigns.models import Campaign, Enrolment
+from fairclick.clicks.models import Click
 from fairclick.domain.reasons import Billing, UnbilledCause
 from fairclick.ledger import repository as repo
 from fairclick.ledger import service
 from fairclick.ledger.models import AccountKind, CampaignDailySpend
-from fairclick.ledger.posting import BillingOutcome, bill_clicks, drop_held, hold, release_held
+from fairclick.ledger.posting import (
+    BillingOutcome,
+    bill_clicks,
+    drop_held,
+    hold,
+    release_clicks,
+    release_held,
+)
 from tests.conftest import TestDb
 from tests.ledger.conftest import START, ledger_world
 
@@ -158,3 +166,32 @@ def test_hold_then_release_or_drop(test_db: TestDb) -> None:
         assert release_held(session, [world.click(1).click_id], at=NOW) == []
         assert _causes(bill_clicks(session, [world.click(1)], now=NOW)) == ["invalid"]
         assert repo.balance(session, AccountKind.CAMPAIGN_BUDGET, world.campaign_id, "EUR") == 0
+
+
+def test_release_clicks_bills_held_click_rows_and_copies_the_outcome(test_db: TestDb) -> None:
+    world = ledger_world(test_db.db, budget=100)
+    held_by_ledger, held_by_worker, too_many = world.click(0), world.click(1), world.click(2)
+    with test_db.db.session() as session:
+        hold(session, [held_by_ledger], now=NOW)
+        for n, click in enumerate((held_by_ledger, held_by_worker, too_many)):
+            session.add(
+                Click(
+                    click_id=click.click_id, seq=n, ts=click.ts, code="x", link_id=click.link_id,
+                    campaign_id=click.campaign_id, influencer_id=click.influencer_id,
+                    method="GET", status=302, verdict="valid", billing="unbilled",
+                    unbilled_cause="held_for_review", country=click.country,
+                )
+            )  # fmt: skip
+    with test_db.db.session() as session:
+        rows = list(session.scalars(select(Click).order_by(Click.seq)))
+        release_clicks(session, rows, NOW)
+    with test_db.db.session() as session:
+        found = [
+            (c.billing, c.unbilled_cause, c.amount_minor, c.payout_minor)
+            for c in session.scalars(select(Click).order_by(Click.seq))
+        ]
+    assert found == [
+        ("billed", None, 50, 30),
+        ("billed", None, 50, 30),
+        ("unbilled", "budget_exhausted", 0, 0),
+    ]
