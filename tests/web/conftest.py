@@ -4,8 +4,11 @@ logged-in client per role, and clicks written as the validator worker writes the
 from __future__ import annotations
 
 import re
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +23,6 @@ from fairclick.links.models import Link
 from fairclick.store import Database
 from fairclick.web import create_web
 from fairclick.web.security import LoginLimiter
-from tests.conftest import TestDb
 from tests.factories import TEST_SECRET, example_world, load_world
 
 PASSWORDS = {
@@ -127,14 +129,37 @@ def login(client: TestClient, email: str, password: str) -> Any:
     )  # fmt: skip
 
 
+@pytest.fixture(scope="session")
+def web_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file holding `web_world()`, loaded once (password hashing is slow
+    on purpose); each test copies it."""
+    path = tmp_path_factory.mktemp("web-template") / "web.db"
+    shutil.copy(sqlite_template, path)
+    db = Database.from_url(f"sqlite:///{path}")
+    load_world(db, web_world())
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.engine.dispose()
+    return path
+
+
+def fresh_database(template: Path, folder: Path) -> tuple[str, Database]:
+    """A copy of the web world's database in `folder`: its URL and a `Database`."""
+    path = folder / "web.db"
+    shutil.copy(template, path)
+    url = f"sqlite:///{path}"
+    return url, Database.from_url(url)
+
+
 @pytest.fixture
-def web(sqlite_db: TestDb) -> Web:
+def web(web_template: Path, tmp_path: Path) -> Iterator[Web]:
     """The dashboards on a fresh SQLite database holding `web_world()`."""
-    load_world(sqlite_db.db, web_world())
+    url, db = fresh_database(web_template, tmp_path)
     clock = FixedClock(NOW)
-    settings = load_settings(secret_key=TEST_SECRET, database_url=sqlite_db.url)
-    app = create_web(settings, sqlite_db.db, clock=clock, limiter=LoginLimiter(max_failures=3))
-    return Web(db=sqlite_db.db, app=app, clock=clock, url=sqlite_db.url)
+    settings = load_settings(secret_key=TEST_SECRET, database_url=url)
+    app = create_web(settings, db, clock=clock, limiter=LoginLimiter(max_failures=3))
+    yield Web(db=db, app=app, clock=clock, url=url)
+    db.engine.dispose()
 
 
 def earlier(hours: int) -> datetime:

@@ -1,43 +1,30 @@
-"""Who may see what in the web pages: every page finds its rows through these functions.
+"""Who may see what in the web pages, through `fairclick.accounts.policy` (the one
+authorisation module, shared with the API). Every page finds its rows through these functions.
 
 Anything outside the actor's scope is answered 404 (`NotFound`), the same answer as for an id
-that does not exist, so that changing an id in the URL reveals nothing.
-
-TODO(lead): when `fairclick.accounts.policy` lands, these functions delegate to it; this module
-is the single place the web layer asks, so the swap happens here only.
+that does not exist, so that changing an id in the URL reveals nothing. A denied action on a
+visible object is also answered 404 in the pages: an area that is not the actor's does not
+exist for them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from fairclick.accounts import policy
 from fairclick.accounts.models import Role, User
+from fairclick.accounts.policy import Action, Actor
 from fairclick.campaigns.models import Campaign
 from fairclick.clicks.models import Click
 from fairclick.domain.errors import NotFound
 from fairclick.influencers.models import Influencer
-from fairclick.influencers.service import influencer_for_user
 from fairclick.links.models import Link, Post
 from fairclick.moderation.models import ModerationCase
 
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """The logged-in user as the pages need it."""
-
-    user_id: int
-    email: str
-    role: Role
-    organisation_id: int | None
-    influencer_id: int | None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
+__all__ = ["Action", "Actor"]
 
 
 def actor_for(session: Session, user_id: int) -> Actor | None:
@@ -45,14 +32,7 @@ def actor_for(session: Session, user_id: int) -> Actor | None:
     user = session.get(User, user_id)
     if user is None or not user.is_active:
         return None
-    profile = influencer_for_user(session, user.id) if user.role == Role.INFLUENCER else None
-    return Actor(
-        user_id=user.id,
-        email=user.email,
-        role=Role(user.role),
-        organisation_id=user.organisation_id,
-        influencer_id=profile.id if profile else None,
-    )
+    return policy.actor_for_user(session, user)
 
 
 def require_role(actor: Actor, *roles: Role) -> None:
@@ -61,63 +41,61 @@ def require_role(actor: Actor, *roles: Role) -> None:
         raise NotFound("no such page")
 
 
+def check(actor: Actor, action: Action, resource: Any = None) -> None:
+    """`policy.can`, answered with `NotFound` when denied (see the module's docstring)."""
+    if not policy.can(actor, action, resource):
+        raise NotFound("no such page")
+
+
 def campaigns_query(actor: Actor) -> Select[Any]:
-    """The campaigns an advertiser (their organisation's) or an admin (all) may read."""
+    """The campaigns an advertiser manages (their organisation's) or an admin (all)."""
     require_role(actor, Role.ADVERTISER)
-    query = select(Campaign)
-    if not actor.is_admin:
-        query = query.where(Campaign.organisation_id == actor.organisation_id)
-    return query
+    return policy.visible_campaigns(actor)
 
 
 def campaign_for(session: Session, actor: Actor, campaign_id: int) -> Campaign:
-    """A campaign the actor manages, or `NotFound`."""
-    found: Campaign | None = session.scalar(
-        campaigns_query(actor).where(Campaign.id == campaign_id)
+    """A campaign whose private figures the actor may read (its advertiser, admins)."""
+    campaign = policy.get_visible(
+        session, actor, policy.visible_campaigns, Campaign, campaign_id, "campaign"
     )
-    if found is None:
-        raise NotFound(f"no campaign {campaign_id}")
-    return found
+    check(actor, Action.CAMPAIGN_READ_PRIVATE, campaign)
+    return campaign
+
+
+def visible_campaign(session: Session, actor: Actor, campaign_id: int) -> Campaign:
+    """A campaign the actor may know of (influencers: open ones and their own), or 404."""
+    return policy.get_visible(
+        session, actor, policy.visible_campaigns, Campaign, campaign_id, "campaign"
+    )
 
 
 def click_for(session: Session, actor: Actor, click_id: str) -> Click:
     """A click of a campaign the actor manages, or of the influencer's own links."""
-    click = session.get(Click, click_id)
-    if click is None:
+    found: Click | None = session.scalar(
+        policy.visible_clicks(actor).where(Click.click_id == click_id)
+    )
+    if found is None:
         raise NotFound(f"no click {click_id}")
-    if actor.is_admin:
-        return click
-    if actor.role == Role.INFLUENCER and click.influencer_id == actor.influencer_id:
-        return click
-    if actor.role == Role.ADVERTISER and click.campaign_id is not None:
-        campaign_for(session, actor, click.campaign_id)
-        return click
-    raise NotFound(f"no click {click_id}")
+    return found
 
 
 def own_influencer(session: Session, actor: Actor) -> Influencer:
     """The influencer's own profile; `NotFound` for any other role or a login with no profile."""
-    if actor.role != Role.INFLUENCER or actor.influencer_id is None:
+    if not actor.is_influencer or actor.influencer_id is None:
         raise NotFound("no influencer profile")
     return session.get_one(Influencer, actor.influencer_id)
 
 
 def own_link(session: Session, actor: Actor, link_id: int) -> Link:
     """One of the influencer's own links, or `NotFound`."""
-    influencer = own_influencer(session, actor)
-    link = session.get(Link, link_id)
-    if link is None or link.influencer_id != influencer.id:
-        raise NotFound(f"no link {link_id}")
-    return link
+    own_influencer(session, actor)
+    return policy.get_visible(session, actor, policy.visible_links, Link, link_id, "link")
 
 
 def own_post(session: Session, actor: Actor, post_id: int) -> Post:
     """One of the influencer's own posts, or `NotFound`."""
-    influencer = own_influencer(session, actor)
-    post = session.get(Post, post_id)
-    if post is None or post.influencer_id != influencer.id:
-        raise NotFound(f"no post {post_id}")
-    return post
+    own_influencer(session, actor)
+    return policy.get_visible(session, actor, policy.visible_posts, Post, post_id, "post")
 
 
 def case_for(session: Session, actor: Actor, case_id: int) -> ModerationCase:

@@ -18,7 +18,7 @@ from fairclick.influencers.models import Influencer, InfluencerStatus
 from fairclick.influencers.service import total_followers
 from fairclick.journal.models import JournalEntry, WorkerCursor
 from fairclick.web import ledger_view
-from fairclick.web.access import Actor, require_role
+from fairclick.web.access import Action, Actor, check, require_role
 from fairclick.web.i18n import gettext_ as _
 from fairclick.web.pages import context, flash, form_page, page, redirect, render
 from fairclick.web.routes.report import moderation_queue
@@ -87,6 +87,7 @@ def influencers(request: Request, session: Session, actor: Actor) -> Response:
 def set_status(request: Request, session: Session, actor: Actor, form: FormData) -> Response:
     _admin(actor)
     person = session.get(Influencer, int(request.path_params["influencer_id"]))
+    check(actor, Action.INFLUENCER_MODERATE, person)
     target = str(form.get("status") or "")
     if person is None or target not in {s.value for s in InfluencerStatus}:
         flash(request, _("Unknown influencer or status."), "error")

@@ -19,7 +19,7 @@ from fairclick.clicks import reports
 from fairclick.domain.errors import FairclickError, NotFound
 from fairclick.domain.influence import Network
 from fairclick.web import forms
-from fairclick.web.access import Actor, campaign_for, campaigns_query, require_role
+from fairclick.web.access import Action, Actor, campaign_for, campaigns_query, check, require_role
 from fairclick.web.i18n import gettext_ as _
 from fairclick.web.pages import flash, form_page, page, redirect, render
 from fairclick.web.routes import report
@@ -81,6 +81,8 @@ def campaign_create(request: Request, session: Session, actor: Actor, data: Form
     organisation = _organisation(session, actor, data)
     if organisation is None:
         form.errors.setdefault("organisation", _("Choose the organisation."))
+    if organisation is not None:
+        check(actor, Action.CAMPAIGN_CREATE, organisation)
     if form.ok and organisation is not None:
         try:
             campaign = create_campaign(
@@ -118,6 +120,7 @@ def campaign_edit(request: Request, session: Session, actor: Actor) -> Response:
 @form_page()
 def campaign_update(request: Request, session: Session, actor: Actor, data: FormData) -> Response:
     campaign = campaign_for(session, actor, int(request.path_params["campaign_id"]))
+    check(actor, Action.CAMPAIGN_UPDATE, campaign)
     form = forms.parse_campaign_form(data, creating=False, currency=campaign.currency)
     if form.ok:
         try:
@@ -142,6 +145,7 @@ def campaign_update(request: Request, session: Session, actor: Actor, data: Form
 @form_page()
 def campaign_status(request: Request, session: Session, actor: Actor, data: FormData) -> Response:
     campaign = campaign_for(session, actor, int(request.path_params["campaign_id"]))
+    check(actor, Action.CAMPAIGN_UPDATE, campaign)
     target = str(data.get("status") or "")
     try:
         if target not in {s.value for s in CampaignStatus}:

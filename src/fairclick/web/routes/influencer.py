@@ -14,22 +14,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fairclick.accounts import policy
 from fairclick.campaigns.enrolments import apply, find_enrolment
 from fairclick.campaigns.models import (
     Campaign,
     CampaignStatus,
     Enrolment,
     EnrolmentStatus,
-    Openness,
 )
 from fairclick.clicks import reports
-from fairclick.domain.errors import FairclickError, NotFound
+from fairclick.domain.errors import FairclickError
 from fairclick.domain.influence import Network
 from fairclick.domain.urls import UrlError, check_destination
 from fairclick.links.models import Link, Post
 from fairclick.links.service import declare_post
 from fairclick.web import incitement_check, ledger_view
-from fairclick.web.access import Actor, own_influencer, own_link
+from fairclick.web.access import Action, Actor, check, own_influencer, own_link, visible_campaign
 from fairclick.web.i18n import gettext_ as _
 from fairclick.web.labels import reason_text
 from fairclick.web.pages import context, flash, form_page, page, redirect, render
@@ -56,9 +56,8 @@ def home(request: Request, session: Session, actor: Actor) -> Response:
         for e in session.scalars(select(Enrolment).where(Enrolment.influencer_id == me.id))
     }
     visible = session.scalars(
-        select(Campaign)
+        policy.visible_campaigns(actor)
         .where(Campaign.status == CampaignStatus.ACTIVE.value)
-        .where((Campaign.openness != Openness.INVITE_ONLY.value) | Campaign.id.in_(list(mine)))
         .order_by(Campaign.start_at.desc())
     )
     open_campaigns = [c for c in visible if c.id not in mine]
@@ -73,10 +72,8 @@ def home(request: Request, session: Session, actor: Actor) -> Response:
 @form_page()
 def join(request: Request, session: Session, actor: Actor, form: FormData) -> Response:
     me = own_influencer(session, actor)
-    campaign = session.get(Campaign, int(request.path_params["campaign_id"]))
-    invited = campaign is not None and find_enrolment(session, campaign.id, me.id) is not None
-    if campaign is None or (campaign.openness == Openness.INVITE_ONLY and not invited):
-        raise NotFound("no such campaign")
+    campaign = visible_campaign(session, actor, int(request.path_params["campaign_id"]))
+    check(actor, Action.ENROLMENT_APPLY, campaign)
     try:
         enrolment = apply(session, campaign, me, context(request).clock.now())
     except FairclickError as exc:
@@ -181,6 +178,8 @@ def post_create(request: Request, session: Session, actor: Actor, form: FormData
     enrolment = None
     if values["campaign"].isdigit():
         enrolment = find_enrolment(session, int(values["campaign"]), me.id)
+    if enrolment is not None:
+        check(actor, Action.POST_CREATE, enrolment)
     if enrolment is None or enrolment.status != EnrolmentStatus.APPROVED:
         errors["campaign"] = _("Choose one of your campaigns.")
     try:
