@@ -68,8 +68,11 @@ def balance(
     campaign: str | None = typer.Option(None, help="Campaign key."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (amounts in minor units)."),
 ) -> None:
-    """Balances of an influencer, an organisation or a campaign; with no option, the
-    platform's revenue and the trial balance (zero per currency when the ledger is sound)."""
+    """Balances of an influencer, an organisation, a campaign, or the platform.
+
+    With no option: the platform's revenue and the trial balance (zero per currency when the
+    ledger is sound).
+    """
     with handled(), database().session() as session:
         if influencer:
             _show_balances(
@@ -248,8 +251,10 @@ def run(
         None, "--min", min=0, help="Minimum payout, minor units (default: settings)."
     ),
 ) -> None:
-    """Open a payout batch for every influencer whose available balance, net of clawbacks,
-    reaches the minimum."""
+    """Open a payout batch for everyone whose net available balance reaches the minimum.
+
+    Net = available minus clawbacks; influencers without bank details are listed, not paid.
+    """
     floor = settings().min_payout_minor if minimum is None else minimum
     with handled(), database().session() as session:
         result = payouts.run_payouts(
