@@ -1,0 +1,210 @@
+"""`fairclick ingest` and `fairclick export clicks`: event time, idempotence, malformed lines,
+and a 100,000-record round trip with external ids."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+import pytest
+from sqlalchemy import func, select
+
+from fairclick.clicks.export import iter_clicks, write_csv, write_jsonl, write_parquet
+from fairclick.clicks.ingest import StopIngest, ingest
+from fairclick.clicks.models import Click, ClickCounter
+from fairclick.clicks.pipeline import Decision, NoRulesValidator, PendingBiller, basic_enrichment
+from fairclick.clicks.worker import ClickWorker
+from fairclick.domain.click import ClickEvent
+from tests.conftest import TestDb
+from tests.factories import TEST_SECRET, load_world
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _record(n: int, **extra: Any) -> bytes:
+    record = {
+        "id": f"ext-{n}",
+        "ts": 1763359200 + n,  # 2025-11-17T06:00:00Z + n s
+        "code": "bviabRurGt" if n % 3 else "camilleIG01",
+        "ip": f"90.12.{n % 250}.{n % 200 + 1}",
+        "method": "GET",
+        "user_agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/133.0",
+        "referer": "https://t.co/x",
+        "accept_language": "fr-FR",
+        "headers": {"Sec-Fetch-Mode": "navigate"},
+        "visitor_id": f"visitor-{n:010d}",
+    } | extra
+    return orjson.dumps(record) + b"\n"
+
+
+def _worker(db: Any, validator: Any = None) -> ClickWorker:
+    return ClickWorker(
+        db, validator or NoRulesValidator(), PendingBiller(), secret_key=TEST_SECRET, clock=None
+    )
+
+
+def test_ingest_twice_adds_nothing_and_counts_in_event_time(test_db: TestDb) -> None:
+    load_world(test_db.db)
+    lines = [_record(n) for n in range(50)] + [_record(99, code="unknownCode")]
+    first = ingest(test_db.db, lines, _worker(test_db.db), chunk_size=20)
+    second = ingest(test_db.db, lines, _worker(test_db.db), chunk_size=20)
+    assert (first.records, first.appended, first.validated, first.unknown_codes) == (51, 51, 51, 1)
+    assert (second.appended, second.duplicates, second.validated) == (0, 51, 0)
+    with test_db.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Click)) == 51
+        hours = set(session.scalars(select(ClickCounter.hour)))
+        unknown = session.scalars(select(Click).where(Click.code == "unknownCode")).one()
+    assert {h.isoformat() for h in hours} == {"2025-11-17T06:00:00+00:00"}
+    assert (unknown.status, unknown.campaign_id, unknown.external_id) == (404, None, "ext-99")
+
+
+BAD = [
+    b"{not json\n",
+    b"[1, 2]\n",
+    b'{"code": "bviabRurGt"}\n',
+    b'{"ts": "2025-13-45T00:00:00Z", "code": "bviabRurGt"}\n',
+    b'{"ts": 1763359200, "code": 42}\n',
+    b'{"ts": 1763359200, "code": "bviabRurGt", "ip": "999.1.1.1"}\n',
+    b'{"ts": 1763359200, "code": "bviabRurGt", "headers": [1]}\n',
+]
+
+
+def test_malformed_lines_are_skipped_and_reported_with_their_numbers(sqlite_db: TestDb) -> None:
+    load_world(sqlite_db.db)
+    lines = [_record(0), *BAD, b"\n", _record(1)]
+    summary = ingest(sqlite_db.db, lines, _worker(sqlite_db.db))
+    assert (summary.records, summary.malformed, summary.lines) == (2, 7, 10)
+    assert [n for n, _ in summary.errors] == [2, 3, 4, 5, 6]  # the first five examples
+    assert "not JSON" in summary.errors[0][1]
+    assert "`ts` is missing" in summary.errors[2][1]
+
+
+def test_stop_on_error_names_the_line(sqlite_db: TestDb) -> None:
+    load_world(sqlite_db.db)
+    with pytest.raises(StopIngest) as caught:
+        ingest(
+            sqlite_db.db,
+            [_record(0), _record(1), BAD[5]],
+            _worker(sqlite_db.db),
+            stop_on_error=True,
+        )
+    assert caught.value.line == 3 and "999.1.1.1" in caught.value.reason
+
+
+class _Judging(NoRulesValidator):
+    """Every third click invalid with two reasons (to see them exported)."""
+
+    def validate(self, clicks: Sequence[ClickEvent], context: Any) -> list[Decision]:
+        out = []
+        for click in clicks:
+            bad = click.external_id is not None and int(click.external_id[4:]) % 3 == 0
+            out.append(
+                Decision(
+                    click.click_id,
+                    "invalid" if bad else "valid",
+                    basic_enrichment(click, context.secret_key),
+                    reasons=("duplicate", "velocity") if bad else (),
+                )
+            )
+        return out
+
+
+def test_export_formats_carry_every_field(test_db: TestDb, tmp_path: Path) -> None:
+    load_world(test_db.db)
+    ingest(test_db.db, [_record(n) for n in range(9)], _worker(test_db.db, _Judging()))
+    rows = list(iter_clicks(test_db.db, "primaire-ou-voter"))
+    assert len(rows) == 9
+
+    buffer = io.BytesIO()
+    write_jsonl(iter_clicks(test_db.db), buffer)
+    first = orjson.loads(buffer.getvalue().splitlines()[0])
+    assert list(first) == [
+        "click_id",
+        "id",
+        "ts",
+        "code",
+        "campaign",
+        "influencer",
+        "post",
+        "verdict",
+        "reasons",
+        "billing",
+        "amount_minor",
+        "currency",
+        "country",
+        "asn",
+    ]
+    assert (first["id"], first["ts"], first["code"]) == (
+        "ext-0",
+        "2025-11-17T06:00:00.000000Z",
+        "camilleIG01",
+    )
+    assert (first["campaign"], first["influencer"]) == ("primaire-ou-voter", "camille.voyage")
+    assert (first["verdict"], first["reasons"], first["billing"]) == (
+        "invalid",
+        ["duplicate", "velocity"],
+        "unbilled",
+    )
+
+    text = io.StringIO()
+    write_csv(iter_clicks(test_db.db), text)
+    table = list(csv.DictReader(io.StringIO(text.getvalue())))
+    assert table[0]["reasons"] == "duplicate;velocity" and table[1]["reasons"] == ""
+    assert table[1]["post"] != ""  # bviabRurGt was shared through a declared post
+
+    path = tmp_path / "clicks.parquet"
+    assert write_parquet(iter_clicks(test_db.db), path) == 9
+    frame = pl.read_parquet(path)
+    assert frame["id"].to_list() == [f"ext-{n}" for n in range(9)]
+    assert frame["reasons"].to_list()[0] == ["duplicate", "velocity"]
+
+
+def _cli(args: list[str], url: str) -> subprocess.CompletedProcess[bytes]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "FAIRCLICK_DATABASE_URL": url,
+        "FAIRCLICK_SECRET_KEY": TEST_SECRET,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", "from fairclick.cli.main import run; run()", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_ingest_then_export_round_trips_100000_records(sqlite_db: TestDb, tmp_path: Path) -> None:
+    load_world(sqlite_db.db)
+    log = tmp_path / "clicks.jsonl.gz"
+    with gzip.open(log, "wb", compresslevel=1) as handle:
+        for n in range(100_000):
+            handle.write(_record(n))
+    ingested = _cli(["ingest", str(log), "--json"], sqlite_db.url)
+    assert ingested.returncode == 0, ingested.stderr.decode()
+    summary = orjson.loads(ingested.stdout)
+    assert (summary["records"], summary["new_in_the_journal"], summary["clicks_validated"]) == (
+        100_000,
+        100_000,
+        100_000,
+    )
+    again = orjson.loads(_cli(["ingest", str(log), "--json"], sqlite_db.url).stdout)
+    assert (again["new_in_the_journal"], again["already_ingested"]) == (0, 100_000)
+
+    out = tmp_path / "clicks.jsonl"
+    exported = _cli(["export", "clicks", "--out", str(out)], sqlite_db.url)
+    assert exported.returncode == 0, exported.stderr.decode()
+    ids = [orjson.loads(line)["id"] for line in out.read_bytes().splitlines()]
+    assert len(ids) == 100_000
+    assert ids == [f"ext-{n}" for n in range(100_000)]
