@@ -37,8 +37,9 @@ class Api:
 
 @pytest.fixture
 def api(test_db: TestDb) -> Iterator[Api]:
-    """The API on a fresh database holding the test world (tests/api/world.py)."""
-    world = build_world(test_db.db)
+    """The API on a fresh database holding the test world (tests/api/world.py), whose logins
+    have no passwords (tokens are issued directly)."""
+    world = build_world(test_db.db, passwords=False)
     app = create_api(api_settings(test_db.url), test_db.db)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client=client, world=world, db=test_db.db)
