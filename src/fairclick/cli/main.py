@@ -10,7 +10,9 @@ from fairclick.cli.campaigns import campaign_app
 from fairclick.cli.common import SHOW_TRACEBACK, OneLineErrors
 from fairclick.cli.db import db_app, init
 from fairclick.cli.demo import demo
+from fairclick.cli.export import export_app
 from fairclick.cli.influencers import influencer_app
+from fairclick.cli.ingest import ingest_command
 from fairclick.cli.links import link_app, post_app
 from fairclick.cli.load import load
 from fairclick.cli.orgs import org_app
@@ -50,7 +52,9 @@ def root(
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(db_app, name="db")
 app.command("demo")(demo)
+app.add_typer(export_app, name="export")
 app.add_typer(influencer_app, name="influencer")
+app.command("ingest")(ingest_command)
 app.command("init")(init)
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(link_app, name="link")
