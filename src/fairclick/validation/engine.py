@@ -17,7 +17,7 @@ from typing import Any
 from fairclick.config import Settings
 from fairclick.domain.click import ClickEvent
 from fairclick.domain.reasons import Reason, Verdict
-from fairclick.validation.context import ValidationContext
+from fairclick.validation.context import CampaignPolicy, ValidationContext
 from fairclick.validation.decisions import RULES_KEY, ClickDecision
 from fairclick.validation.enrich.batch import EnrichedBatch, enrich, load_hosting_asns
 from fairclick.validation.enrich.ip import IpRanges, load_ranges
@@ -50,6 +50,7 @@ PIPELINE: tuple[Reason, ...] = (
 PLATFORM_RULES = frozenset({Reason.SELF_CLICK, Reason.INCITED, Reason.LOW_ENGAGEMENT})
 RETRO_RULES = (Reason.BURST, Reason.CLICK_FARM, Reason.CLICK_RING)
 _YIELDS = {Reason.PREFETCH: Reason.LINK_PREVIEW}
+_PIPELINE_CODES = tuple((r, r.value) for r in PIPELINE)
 
 
 @dataclass
@@ -135,12 +136,13 @@ class Validator:
             results[reason] = hits
             t = self._timed(reason.value, t)
 
-        keys = sorted({k for i in range(n) for k in windows.keys_for(batch, i)})
-        loaded = self.state.load(keys, context.batch_seq)
-        view = StateView(dict(zip(keys, loaded, strict=True)))
+        keys = windows.click_keys(batch)
+        wanted = sorted({k for ck in keys for k in ck.all()})
+        loaded = self.state.load(wanted, context.batch_seq)
+        view = StateView({k: e for k, e in zip(wanted, loaded, strict=True) if e is not None})
         t = self._timed("state_load", t)
         results[Reason.LINK_PREVIEW] = windows.preview_timing(
-            batch, context, view, results[Reason.LINK_PREVIEW])
+            batch, context, view, keys, results[Reason.LINK_PREVIEW])
         t = self._timed("link_preview_timing", t)
         invalid = [
             allowed[i] is None and any(
@@ -148,19 +150,26 @@ class Validator:
                 for hits in results.values())
             for i in range(n)
         ]
-        results[Reason.DUPLICATE] = windows.duplicate(batch, context, view, invalid)
+        results[Reason.DUPLICATE] = windows.duplicate(batch, context, view, keys, invalid)
         t = self._timed(Reason.DUPLICATE.value, t)
         for i in results[Reason.DUPLICATE]:
             invalid[i] = invalid[i] or allowed[i] is None
-        results[Reason.VELOCITY] = windows.velocity(batch, context, view, invalid, self.velocity)
+        results[Reason.VELOCITY] = windows.velocity(batch, context, view, keys, invalid,
+                                                     self.velocity)
         t = self._timed(Reason.VELOCITY.value, t)
         watermark = windows.state_seconds(batch.ts_us[-1]) if n else 0
         self.state.commit([(k, e, v) for k, (e, v) in view.dirty.items()], watermark,
                           context.batch_seq)
         t = self._timed("state_commit", t)
 
-        decisions = [self._decide(batch, i, results, policies[i], allowed[i], context)
+        applied = [(r, code, results[r]) for r, code in _PIPELINE_CODES if r in results]
+        template = {code: ("pass" if r in results else "not_applied") for r, code in _PIPELINE_CODES}
+        decisions = [self._decide(batch, i, applied, template, policies[i], allowed[i])
                      for i in range(n)]
+        for d in decisions:
+            self.metrics.verdicts[d.verdict.value] += 1
+            self.metrics.reasons.update(r.value for r in d.reasons)
+            self.metrics.flags.update(r.value for r in d.flags)
         self._timed("decide", t)
         self.metrics.clicks += n
         self.metrics.batches += 1
@@ -169,36 +178,30 @@ class Validator:
             by_input[original] = decisions[position]
         return by_input
 
-    def _decide(self, batch: EnrichedBatch, i: int, results: dict[Reason, Hits],
-                policy: Any, allowed: str | None, context: ValidationContext) -> ClickDecision:
-        reasons, flags = [], []
+    def _decide(self, batch: EnrichedBatch, i: int, applied: list[tuple[Reason, str, Hits]],
+                template: dict[str, str], policy: CampaignPolicy,
+                allowed: str | None) -> ClickDecision:
+        reasons: list[Reason] = []
+        flags: list[Reason] = []
         evidence: dict[str, dict[str, Any]] = {}
-        outcomes: dict[str, str] = {}
-        for reason in PIPELINE:
-            hits = results.get(reason)
-            if hits is None:
-                outcomes[reason.value] = "not_applied"
-                continue
+        outcomes = dict(template)
+        for reason, code, hits in applied:
             hit = hits.get(i)
             if hit is None:
-                outcomes[reason.value] = "pass"
                 continue
-            evidence[reason.value] = {**hit.evidence, "strength": hit.strength}
+            evidence[code] = {**hit.evidence, "strength": hit.strength}
             if allowed is not None:
-                outcomes[reason.value] = "allowed"
+                outcomes[code] = "allowed"
             elif policy.strictness.invalidates(hit.strength):
-                outcomes[reason.value] = "hit"
+                outcomes[code] = "hit"
                 reasons.append(reason)
             else:
-                outcomes[reason.value] = "flagged"
+                outcomes[code] = "flagged"
                 flags.append(reason)
         if allowed is not None:
             evidence["allow_list"] = {"matched": allowed}
         evidence[RULES_KEY] = outcomes
         verdict = Verdict.INVALID if reasons else Verdict.VALID
-        self.metrics.verdicts[verdict.value] += 1
-        self.metrics.reasons.update(r.value for r in reasons)
-        self.metrics.flags.update(r.value for r in flags)
         return ClickDecision(batch.clicks[i].click_id, verdict, tuple(reasons), tuple(flags),
                              evidence, batch.enrichment(i))
 

@@ -46,6 +46,12 @@ class ParsedIp:
 def parse_ip(ip: str) -> ParsedIp | None:
     """The address as integer and its /24 (IPv4) or /48 (IPv6) prefix; None if malformed.
     IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) count as IPv4."""
+    parts = ip.split(".")
+    if len(parts) == 4 and all(p.isascii() and p.isdigit() and len(p) <= 3 for p in parts):
+        a, b, c, d = (int(p) for p in parts)
+        if max(a, b, c, d) > 255 or any(len(p) > 1 and p[0] == "0" for p in parts):
+            return None
+        return ParsedIp(4, (a << 24) | (b << 16) | (c << 8) | d, f"{a}.{b}.{c}.0/24")
     try:
         address = ipaddress.ip_address(ip.strip())
     except ValueError:

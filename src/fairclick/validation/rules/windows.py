@@ -23,17 +23,20 @@ from fairclick.validation.state.codec import (
 
 US = 1_000_000
 PREVIEW_FOLLOW_US = 10 * US  # browser-UA fetches this soon after a preview belong to it
-FANOUT_WINDOW = 60
-FANOUT_MIN = 10  # fediverse fetches of one link in a minute that make a fan-out
+FANOUT_WINDOWS = (60, 60)
+FANOUT_MIN = 10  # fediverse fetches of one link within about a minute that make a fan-out
 FEDIVERSE = {"Mastodon", "Pleroma/Akkoma", "Misskey", "GoToSocial", "Friendica", "Pixelfed",
              "Lemmy"}
 _EPOCH_OFFSET_S = 946_684_800  # 2000-01-01 in Unix seconds: state expiry counts from there
+_MASK = (1 << 64) - 1
+_MIX = 0x9E3779B97F4A7C15
 
 
 @dataclass(frozen=True, slots=True)
 class VelocityLimits:
-    """Clicks allowed per source in 60 s and in 1 h before `velocity` fires (more than the
-    limit is a hit). Defaults: a person clicks a few links a minute at most."""
+    """Clicks allowed per source in the two windows (60 s, 1 h) before `velocity` fires (more
+    than the limit is a hit). Visitor and IP hits are strong evidence, subnet hits weak (a
+    /24 or /48 may be a campus or a mobile carrier's NAT)."""
 
     visitor: tuple[int, int] = (5, 30)
     ip: tuple[int, int] = (5, 30)
@@ -66,105 +69,166 @@ def state_seconds(ts_us: int) -> int:
     return ts_us // US - _EPOCH_OFFSET_S
 
 
-def keys_for(batch: EnrichedBatch, i: int) -> list[int]:
-    """Every state key click i may read (loaded in one call before the batch runs)."""
-    scope, prefix = batch.scope[i], batch.parsed_ip[i].prefix if batch.parsed_ip[i] else ""
-    keys = [
-        state_key("pv", scope),
-        state_key("fo", scope),
-        state_key("dd", scope, batch.visitor_key[i]),
-        state_key("dd", scope, batch.alt_key[i]),
-        state_key("vv", batch.visitor_key[i]),
-    ]
-    if batch.ip_hash[i]:
-        keys += [state_key("vi", batch.ip_hash[i]), state_key("vs", prefix)]
-    return keys
+@dataclass(frozen=True, slots=True)
+class ClickKeys:
+    """The state keys of one click: preview timing and fan-out of its link, dedupe by visitor
+    and by IP+UA, velocity by visitor, IP and subnet (0 when the click has no IP)."""
+
+    preview: int
+    fanout: int
+    dedupe_visitor: int
+    dedupe_alt: int
+    rate_visitor: int
+    rate_ip: int
+    rate_subnet: int
+
+    def all(self) -> tuple[int, ...]:
+        """Every non-zero key."""
+        return tuple(k for k in (self.preview, self.fanout, self.dedupe_visitor, self.dedupe_alt,
+                                 self.rate_visitor, self.rate_ip, self.rate_subnet) if k)
 
 
-def _bump(view: StateView, key: int, ts_us: int, windows: tuple[int, int]) -> tuple[float, float]:
-    """Count one event in both sliding windows; returns the estimated counts including it.
-    Two-bucket sliding window: previous bucket weighted by the part still inside the window."""
-    now_s = state_seconds(ts_us)
-    raw = view.get(key, now_s)
-    counters = unpack_counters(raw) if raw else ((-1, 0, 0), (-1, 0, 0))
-    out, estimates = [], []
-    for (bucket, cur, prev), width in zip(counters, windows, strict=True):
-        b = now_s // width
-        if bucket == b:
-            cur += 1
-        elif bucket == b - 1:
-            prev, cur = cur, 1
-        else:
-            prev, cur = 0, 1
-        into = (ts_us - (b * width + _EPOCH_OFFSET_S) * US) / (width * US)
-        into = min(max(into, 0.0), 1.0)
-        estimates.append(prev * (1.0 - into) + cur)
-        out.append((b, cur, prev))
-    view.put(key, now_s + 2 * max(windows) + 1, pack_counters(out[0], out[1]))
-    return estimates[0], estimates[1]
+_KINDS = {name: state_key("kind", name) for name in ("pv", "fo", "dd", "vv", "vi", "vs")}
+
+
+def click_keys(batch: EnrichedBatch) -> list[ClickKeys]:
+    """The keys of every click: each distinct string hashed once per batch (stable across
+    processes), then mixed with the key kind."""
+    memo: dict[str, int] = {}
+
+    def h(text: str) -> int:
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = state_key("s", text)
+        return found
+
+    def mix(kind: str, a: int, b: int = 0) -> int:
+        return (((a * _MIX) & _MASK) ^ b ^ _KINDS[kind]) or 1
+
+    out = []
+    for i in range(len(batch)):
+        scope = h(batch.scope[i])
+        visitor, alt = h(batch.visitor_key[i]), h(batch.alt_key[i])
+        parsed = batch.parsed_ip[i]
+        ip = h(batch.ip_hash[i]) if batch.ip_hash[i] else 0
+        out.append(ClickKeys(
+            mix("pv", scope), mix("fo", scope), mix("dd", scope, visitor), mix("dd", scope, alt),
+            mix("vv", visitor), mix("vi", ip) if ip else 0,
+            mix("vs", h(parsed.prefix)) if parsed is not None else 0,
+        ))
+    return out
+
+
+class Counters:
+    """Sliding-window counters, decoded once per batch and encoded once at its end."""
+
+    def __init__(self, view: StateView, windows: tuple[int, int]) -> None:
+        self.view, self.windows = view, windows
+        self.decoded: dict[int, list[list[int]]] = {}
+        self.expires: dict[int, int] = {}
+
+    def _get(self, key: int, now_s: int) -> list[list[int]]:
+        counters = self.decoded.get(key)
+        if counters is None:
+            raw = self.view.get(key, now_s)
+            a, b = unpack_counters(raw) if raw else ((-1, 0, 0), (-1, 0, 0))
+            counters = self.decoded[key] = [list(a), list(b)]
+        return counters
+
+    def bump(self, key: int, ts_us: int) -> tuple[float, float]:
+        """Count one event in both windows; the estimated counts including it. Two-bucket
+        sliding window: the previous bucket weighted by the part still inside the window."""
+        now_s = state_seconds(ts_us)
+        estimates = []
+        for counter, width in zip(self._get(key, now_s), self.windows, strict=True):
+            bucket = now_s // width
+            if counter[0] == bucket:
+                counter[1] += 1
+            elif counter[0] == bucket - 1:
+                counter[0], counter[1], counter[2] = bucket, 1, counter[1]
+            else:
+                counter[0], counter[1], counter[2] = bucket, 1, 0
+            into = (ts_us - (bucket * width + _EPOCH_OFFSET_S) * US) / (width * US)
+            estimates.append(counter[2] * (1.0 - min(max(into, 0.0), 1.0)) + counter[1])
+        self.expires[key] = now_s + 2 * max(self.windows) + 1
+        return estimates[0], estimates[1]
+
+    def recent(self, key: int, ts_us: int) -> int:
+        """Events in the current and previous bucket of the first window (no update)."""
+        now_s = state_seconds(ts_us)
+        bucket, cur, prev = self._get(key, now_s)[0]
+        current = now_s // self.windows[0]
+        if bucket == current:
+            return cur + prev
+        return cur if bucket == current - 1 else 0
+
+    def flush(self) -> None:
+        """Write every counter that was bumped back to the view."""
+        for key, expires in self.expires.items():
+            a, b = self.decoded[key]
+            self.view.put(key, expires, pack_counters((a[0], a[1], a[2]), (b[0], b[1], b[2])))
 
 
 def preview_timing(batch: EnrichedBatch, ctx: ValidationContext, view: StateView,
-                   hits: Hits) -> Hits:
+                   keys: list[ClickKeys], hits: Hits) -> Hits:
     """Strengthen or add `link_preview` hits from timing: a browser-UA fetch missing browser
     headers within 10 s after a preview of the same link, and browser-UA fetches from hosting
     networks during a fediverse fan-out (many instances fetching one link within a minute)."""
     out = dict(hits)
+    fanout = Counters(view, FANOUT_WINDOWS)
     for i in range(len(batch)):
-        ts, scope = batch.ts_us[i], batch.scope[i]
+        ts, ua = batch.ts_us[i], batch.ua[i]
+        hit = out.get(i)
+        if hit is None and ua.category != "browser":
+            continue
         now_s = state_seconds(ts)
-        pv_key, fo_key = state_key("pv", scope), state_key("fo", scope)
-        hit = out.get(i)
-        if hit is not None and batch.ua[i].bot_name in FEDIVERSE:
-            fanout = _bump(view, fo_key, ts, (FANOUT_WINDOW, FANOUT_WINDOW))[0]
-            out[i] = Hit(hit.strength, {**hit.evidence, "fanout_requests_60s": round(fanout, 1)})
-        elif hit is None and batch.ua[i].category == "browser" and batch.hosting[i] is not None:
-            raw = view.get(fo_key, now_s)
-            if raw:
-                (bucket, cur, prev), _ = unpack_counters(raw)
-                if bucket >= now_s // FANOUT_WINDOW - 1 and cur + prev >= FANOUT_MIN:
-                    out[i] = Hit("strong", {"signal": "browser UA from a hosting network "
-                                            "during a fediverse fan-out",
-                                            "fanout_requests_60s": cur + prev,
-                                            "asn": batch.ip_info[i].asn})
-        hit = out.get(i)
-        last = view.get(pv_key, now_s)
-        if hit is not None and hit.strength == "weak" and last is not None:
+        if hit is not None and ua.bot_name in FEDIVERSE:
+            count = fanout.bump(keys[i].fanout, ts)[0]
+            out[i] = hit = Hit(hit.strength, {**hit.evidence,
+                                              "fanout_requests_60s": round(count, 1)})
+        elif hit is None and batch.hosting[i] is not None:
+            count = fanout.recent(keys[i].fanout, ts)
+            if count >= FANOUT_MIN:
+                out[i] = hit = Hit("strong", {
+                    "signal": "browser UA from a hosting network during a fediverse fan-out",
+                    "fanout_requests_60s": count, "asn": batch.ip_info[i].asn})
+        last = view.get(keys[i].preview, now_s)
+        if last is not None and (hit is None or hit.strength == "weak"):
             prev_ts, prev_id = unpack_first(last)
-            if 0 <= ts - prev_ts <= PREVIEW_FOLLOW_US:
-                out[i] = Hit("strong", {**hit.evidence,
-                                        "follows_preview": prev_id,
-                                        "seconds_after": round((ts - prev_ts) / US, 3)})
-        elif hit is None and last is not None and batch.ua[i].category == "browser":
-            prev_ts, prev_id = unpack_first(last)
-            if 0 <= ts - prev_ts <= PREVIEW_FOLLOW_US and missing_browser_headers(batch, i, ctx):
-                out[i] = Hit("strong", {"signal": "no browser headers right after a preview",
-                                        "follows_preview": prev_id,
-                                        "seconds_after": round((ts - prev_ts) / US, 3)})
-        hit = out.get(i)
+            close = 0 <= ts - prev_ts <= PREVIEW_FOLLOW_US
+            if close and (hit is not None or missing_browser_headers(batch, i, ctx)):
+                base = hit.evidence if hit is not None else {
+                    "signal": "no browser headers right after a preview"}
+                out[i] = hit = Hit("strong", {**base, "follows_preview": prev_id,
+                                              "seconds_after": round((ts - prev_ts) / US, 3)})
         if hit is not None and hit.strength != "weak":
-            view.put(pv_key, now_s + PREVIEW_FOLLOW_US // US + 2,
+            view.put(keys[i].preview, now_s + PREVIEW_FOLLOW_US // US + 2,
                      pack_first(ts, batch.clicks[i].click_id))
+    fanout.flush()
     return out
 
 
 def duplicate(batch: EnrichedBatch, ctx: ValidationContext, view: StateView,
-              invalid: list[bool]) -> Hits:
+              keys: list[ClickKeys], invalid: list[bool]) -> Hits:
     """Same visitor (cookie key, or IP hash + UA for cookie-less repeats) on the same link (or
     URL path in an audit) inside the campaign's dedupe window, counted from the first click
     that was not already invalid."""
     hits: Hits = {}
+    windows: dict[int | None, timedelta] = {}
     for i in range(len(batch)):
         if invalid[i]:
             continue
-        ts, scope = batch.ts_us[i], batch.scope[i]
+        ts = batch.ts_us[i]
         now_s = state_seconds(ts)
-        window = ctx.policy_for(batch.clicks[i].campaign_id).dedupe_window
+        campaign = batch.clicks[i].campaign_id
+        window = windows.get(campaign)
+        if window is None:
+            window = windows[campaign] = ctx.policy_for(campaign).dedupe_window
         window_us = window // timedelta(microseconds=1)
-        keys = [("visitor", state_key("dd", scope, batch.visitor_key[i]))]
-        if batch.alt_key[i] != batch.visitor_key[i] and batch.ip_hash[i]:
-            keys.append(("ip+user agent", state_key("dd", scope, batch.alt_key[i])))
-        for matched_on, key in keys:
+        candidates = [("visitor", keys[i].dedupe_visitor)]
+        if keys[i].dedupe_alt != keys[i].dedupe_visitor and batch.ip_hash[i]:
+            candidates.append(("ip+user agent", keys[i].dedupe_alt))
+        for matched_on, key in candidates:
             raw = view.get(key, now_s)
             if raw is None:
                 continue
@@ -178,36 +242,44 @@ def duplicate(batch: EnrichedBatch, ctx: ValidationContext, view: StateView,
                     "matched_on": matched_on,
                 })
                 break
-        if i not in hits:
+        else:
             expires = state_seconds(ts + window_us) + 1
             value = pack_first(ts, batch.clicks[i].click_id)
-            for _, key in keys:
+            for _, key in candidates:
                 view.put(key, expires, value)
     return hits
 
 
 def velocity(batch: EnrichedBatch, ctx: ValidationContext, view: StateView,
-             invalid: list[bool], limits: VelocityLimits) -> Hits:
+             keys: list[ClickKeys], invalid: list[bool], limits: VelocityLimits) -> Hits:
     """More clicks than a person makes from one visitor, IP or /24-/48 subnet in sliding
     windows of 60 s and 1 h (every click that is not already invalid is counted)."""
     hits: Hits = {}
+    counters = Counters(view, limits.windows)
+    w1, w2 = limits.windows
     for i in range(len(batch)):
         if invalid[i]:
             continue
-        ts = batch.ts_us[i]
-        sources = [("visitor", state_key("vv", batch.visitor_key[i]), limits.visitor, "strong")]
-        if batch.ip_hash[i]:
-            prefix = batch.parsed_ip[i].prefix if batch.parsed_ip[i] else ""
-            sources.append(("ip", state_key("vi", batch.ip_hash[i]), limits.ip, "strong"))
-            sources.append(("subnet", state_key("vs", prefix), limits.subnet, "weak"))
+        ts, k = batch.ts_us[i], keys[i]
         found = []
-        for kind, key, limit, strength in sources:
-            counts = _bump(view, key, ts, limits.windows)
-            for count, lim, width in zip(counts, limit, limits.windows, strict=True):
-                if count > lim:
-                    found.append((strength, {"source": kind, "window_seconds": width,
-                                             "clicks": round(count, 1), "limit": lim}))
+        strong = False
+        for kind, key, (lim1, lim2), is_strong in (
+            ("visitor", k.rate_visitor, limits.visitor, True),
+            ("ip", k.rate_ip, limits.ip, True),
+            ("subnet", k.rate_subnet, limits.subnet, False),
+        ):
+            if not key:
+                continue
+            c1, c2 = counters.bump(key, ts)
+            if c1 > lim1:
+                found.append({"source": kind, "window_seconds": w1, "clicks": round(c1, 1),
+                              "limit": lim1})
+                strong = strong or is_strong
+            if c2 > lim2:
+                found.append({"source": kind, "window_seconds": w2, "clicks": round(c2, 1),
+                              "limit": lim2})
+                strong = strong or is_strong
         if found:
-            strength = "strong" if any(s == "strong" for s, _ in found) else "weak"
-            hits[i] = Hit(strength, {"exceeded": [e for _, e in found]})
+            hits[i] = Hit("strong" if strong else "weak", {"exceeded": found})
+    counters.flush()
     return hits

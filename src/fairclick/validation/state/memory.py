@@ -69,13 +69,13 @@ class MemoryState:
         wanted = np.array(keys, np.uint64)
         uniq, inverse = np.unique(wanted, return_inverse=True)
         slot, found = self._probe(uniq)
-        out: list[Entry | None] = []
-        for i in inverse.tolist():
-            if found[i]:
-                s = slot[i]
-                out.append((int(self.expires[s]), self.values[s].tobytes()))
-            else:
-                out.append(None)
+        hit = np.flatnonzero(found[inverse])
+        slots = slot[inverse[hit]]
+        expires = self.expires[slots].tolist()
+        blob = self.values[slots].tobytes()
+        out: list[Entry | None] = [None] * len(keys)
+        for j, (i, exp) in enumerate(zip(hit.tolist(), expires, strict=True)):
+            out[i] = (exp, blob[j * VALUE_SIZE : (j + 1) * VALUE_SIZE])
         return out
 
     def commit(
