@@ -24,13 +24,13 @@ from fairclick.campaigns.service import (
 from fairclick.cli import queries
 from fairclick.cli.common import (
     build,
-    console,
     database,
     fail,
     handled,
     print_json,
     print_record,
     print_table,
+    say,
 )
 from fairclick.cli.parsing import amount, currency_code, money_text, network, rate_card, timestamp
 from fairclick.domain.clock import system_clock
@@ -181,7 +181,7 @@ def create(
     checked = build(CampaignIn, data)
     with handled(), database().session() as session:
         campaign = create_campaign(session, checked, get_organisation_by_key(session, organisation))
-    console.print(f"created campaign {campaign.key} ({campaign.status})", highlight=False)
+    say(f"created campaign {campaign.key} ({campaign.status})")
 
 
 @campaign_app.command("update")
@@ -242,10 +242,10 @@ def update(
         campaign = get_campaign_by_key(session, key)
         changes = _fields(campaign.currency, minor, raw)
         if not changes:
-            console.print("nothing to change (see --help for the options)", highlight=False)
+            say("nothing to change (see --help for the options)")
             return
         update_campaign(session, campaign, build(CampaignUpdate, changes))
-    console.print(f"updated {campaign.key}: {', '.join(sorted(changes))}", highlight=False)
+    say(f"updated {campaign.key}: {', '.join(sorted(changes))}")
 
 
 @campaign_app.command("list")
@@ -362,7 +362,7 @@ def show(key: str = typer.Argument(..., help="The campaign's key."), as_json: bo
 def _move(key: str, target: CampaignStatus) -> None:
     with handled(), database().session() as session:
         campaign = change_status(session, get_campaign_by_key(session, key), target.value)
-    console.print(f"{campaign.key} is now {campaign.status}", highlight=False)
+    say(f"{campaign.key} is now {campaign.status}")
 
 
 KEY = typer.Argument(..., help="The campaign's key.")
@@ -411,7 +411,7 @@ def enrol(key: str = KEY, influencer: str = INFLUENCER) -> None:
     with handled(), database().session() as session:
         campaign, found = _pair(session, key, influencer)
         enrolment = enrolment_rules.apply(session, campaign, found, system_clock.now())
-    console.print(f"{influencer} in {key}: {enrolment.status}", highlight=False)
+    say(f"{influencer} in {key}: {enrolment.status}")
 
 
 @campaign_app.command("invite")
@@ -420,14 +420,14 @@ def invite(key: str = KEY, influencer: str = INFLUENCER) -> None:
     with handled(), database().session() as session:
         campaign, found = _pair(session, key, influencer)
         enrolment = enrolment_rules.invite(session, campaign, found, system_clock.now())
-    console.print(f"{influencer} in {key}: {enrolment.status}", highlight=False)
+    say(f"{influencer} in {key}: {enrolment.status}")
 
 
 def _decide(key: str, influencer: str, target: str) -> None:
     with handled(), database().session() as session:
         enrolment = _enrolment(session, key, influencer)
         enrolment_rules.decide(session, enrolment, target, system_clock.now())
-    console.print(f"{influencer} in {key}: {enrolment.status}", highlight=False)
+    say(f"{influencer} in {key}: {enrolment.status}")
 
 
 @campaign_app.command("approve")

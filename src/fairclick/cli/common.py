@@ -32,6 +32,11 @@ err_console = Console(stderr=True)
 SHOW_TRACEBACK = {"on": False}
 
 
+def say(message: str) -> None:
+    """Print one plain message line on stdout (never wrapped, never read as markup)."""
+    console.print(message, highlight=False, soft_wrap=True, markup=False)
+
+
 def _escape(text: str) -> str:
     # Messages quote user input and paths such as `campaigns[0]`: never read them as markup.
     return escape(text)
@@ -129,7 +134,7 @@ def cell(value: Any) -> str:
 def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Human output: a Rich table (an empty list says so instead of drawing an empty table)."""
     if not rows:
-        console.print(f"{title}: none", highlight=False)
+        say(f"{title}: none")
         return
     table = Table(title=title, title_justify="left", header_style="bold")
     for column in columns:

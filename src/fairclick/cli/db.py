@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from sqlalchemy.engine import make_url
 
-from fairclick.cli.common import console, database, handled, print_json, print_record, settings
+from fairclick.cli.common import database, handled, print_json, print_record, say, settings
 from fairclick.store.migrate import current_revision, head_revision, upgrade
 
 db_app = typer.Typer(help="Inspect the configured database.", no_args_is_help=True)
@@ -28,11 +28,10 @@ def init() -> None:
         upgrade(engine)
         after = current_revision(engine)
     if before == after:
-        console.print(f"{safe_url(url)} is up to date at revision {after}", highlight=False)
+        say(f"{safe_url(url)} is up to date at revision {after}")
     else:
-        console.print(
+        say(
             f"{safe_url(url)} upgraded from {before or 'empty'} to revision {after}",
-            highlight=False,
         )
 
 
@@ -59,4 +58,4 @@ def status(
         return
     print_record("Database", list(data.items()))
     if state != "up to date":
-        console.print("run `fairclick init` to bring it up to date", highlight=False)
+        say("run `fairclick init` to bring it up to date")

@@ -5,21 +5,21 @@ The demo owns its folder (`./var/demo/` by default) and rebuilds it on every run
 
 from __future__ import annotations
 
-import importlib
 import shutil
 from pathlib import Path
-from types import ModuleType
 
 import typer
 
-from fairclick.cli.common import console, fail, handled, print_table
+from fairclick.cli.common import fail, handled, print_table, say
 from fairclick.config import ConfigError, Settings, load_settings
+from fairclick.server import ALL_ROLES
+from fairclick.server import serve as run_server
 from fairclick.store import Database
 from fairclick.store.migrate import upgrade
 from fairclick.world.loader import WorldError, apply_world, parse_world
+from fairclick.world.schema import World
 
 MARKER = ".fairclick-demo"
-SERVE_ROLES = frozenset({"api", "redirect", "worker"})
 
 
 def example_world() -> Path:
@@ -40,34 +40,15 @@ def fresh_folder(folder: Path) -> None:
     (folder / MARKER).write_text("made by `fairclick demo`; deleted and rebuilt on each run\n")
 
 
-def _optional(name: str) -> ModuleType | None:
-    """Import a module other capabilities provide, or None while it does not exist yet."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and name.startswith(exc.name):
-            return None
-        raise
-
-
 def serve(config: Settings) -> None:
-    """Serve until Ctrl-C with the best server the installation has: the full server
-    (`fairclick.server`: API, redirect and worker) when present, else the API alone."""
-    server = _optional("fairclick.server")
-    if server is not None:
-        server.serve(config, SERVE_ROLES)
-        return
-    api = _optional("fairclick.api.app")
-    if api is not None:
-        import uvicorn
-
-        uvicorn.run(api.create_api(config), host=config.host, port=config.port)
-        return
-    raise fail("this installation has no server yet (fairclick.server / fairclick.api)")
+    """Serve redirect, API and worker on the demo's database until Ctrl-C."""
+    try:
+        run_server(config, ALL_ROLES)
+    except OSError as exc:
+        raise fail(f"cannot listen on {config.host}:{config.port}: {exc}") from None
 
 
-def _logins(text: str) -> list[tuple[str, str, str]]:
-    world, _ = parse_world(text)
+def _logins(world: World) -> list[tuple[str, str, str]]:
     rows = [(u.email, u.role.value, u.password or "—") for u in world.users]
     rows += [(i.email, "influencer", i.password or "—") for i in world.influencers if i.email]
     return rows
@@ -95,6 +76,9 @@ def demo(
     database_path = folder / "fairclick.db"
     try:
         config = load_settings(database_url=f"sqlite:///{database_path}")
+        if config.base_url == Settings.model_fields["base_url"].default:
+            # Unless told otherwise, the demo's short links point at the demo's own server.
+            config = config.model_copy(update={"base_url": f"http://{config.host}:{config.port}"})
     except ConfigError as exc:
         raise fail(str(exc), 2) from None
     fresh_folder(folder)
@@ -108,20 +92,21 @@ def demo(
             raise fail(f"{source} {exc.detail}") from None
         finally:
             db.engine.dispose()
-    created = ", ".join(f"{n} {k}" for k, n in summary.created.items())
-    console.print(f"demo database {database_path}: loaded {source} ({created})", highlight=False)
-    print_table("Logins", ["email", "role", "password"], _logins(text))
-    api_url = f"http://{config.host}:{config.port}/api/v1"
-    console.print(
-        f"API: {api_url} (OpenAPI at {api_url}/openapi.json); short links: {config.base_url}/c/…\n"
-        f"Use this database from another shell with "
-        f"FAIRCLICK_DATABASE_URL={config.database_url}",
-        highlight=False,
-    )
+    created = ", ".join(f"{section}: {n}" for section, n in summary.created.items())
+    say(f"demo database {database_path}: loaded {source} ({created})")
+    world_file, _ = parse_world(text)
+    print_table("Logins", ["email", "role", "password"], _logins(world_file))
+    root = f"http://{config.host}:{config.port}"
+    lines = [
+        f"API: {root}/api/v1 (OpenAPI: {root}/api/v1/openapi.json)",
+        *(f"Short link: {config.base_url}/c/{link.code}" for link in world_file.links if link.code),
+        f"Other shells: export FAIRCLICK_DATABASE_URL={config.database_url}",
+    ]
+    say("\n".join(lines))
     if no_serve:
         return
-    console.print("serving until Ctrl-C", highlight=False)
+    say("serving until Ctrl-C")
     try:
         serve(config)
     except KeyboardInterrupt:
-        console.print("stopped", highlight=False)
+        say("stopped")

@@ -9,12 +9,12 @@ import typer
 from fairclick.cli import queries
 from fairclick.cli.common import (
     build,
-    console,
     database,
     handled,
     print_json,
     print_record,
     print_table,
+    say,
     settings,
 )
 from fairclick.cli.parsing import network, social_account
@@ -69,7 +69,7 @@ def create(
     )
     with handled(), database().session() as session:
         found = create_influencer(session, data, settings().secret_key)
-    console.print(f"created influencer {found.key} ({found.display_name})", highlight=False)
+    say(f"created influencer {found.key} ({found.display_name})")
 
 
 @influencer_app.command("list")
@@ -170,8 +170,7 @@ def add_account(
         found = get_influencer_by_key(session, key)
         account = add_social_account(session, found, data)
         reach = sum(a.followers for a in social_accounts(session, found.id))
-    console.print(
+    say(
         f"{found.key}: {account.network} @{account.handle} with {account.followers} followers; "
         f"tier {tier_for_reach(reach).value}",
-        highlight=False,
     )

@@ -13,12 +13,12 @@ from fairclick.campaigns.service import get_campaign_by_key
 from fairclick.cli import queries
 from fairclick.cli.common import (
     build,
-    console,
     database,
     handled,
     print_json,
     print_record,
     print_table,
+    say,
     settings,
 )
 from fairclick.cli.parsing import network, timestamp
@@ -66,7 +66,7 @@ def create(
         link = create_link(
             session, _enrolment(session, campaign, influencer), network=chosen, code=code
         )
-    console.print(f"{short_url(link.code)} → {link.target_url}", highlight=False)
+    say(f"{short_url(link.code)} → {link.target_url}")
 
 
 def _link_data(row: Any) -> dict[str, Any]:
@@ -170,7 +170,6 @@ def add(
             code=code,
         )
         link = session.get_one(Link, post.link_id)
-    console.print(
+    say(
         f"post {post.id} declared; share {short_url(link.code)} (→ {link.target_url})",
-        highlight=False,
     )

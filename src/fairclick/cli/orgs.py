@@ -7,7 +7,7 @@ import typer
 from fairclick.accounts.schemas import OrganisationIn
 from fairclick.accounts.service import create_organisation
 from fairclick.cli import queries
-from fairclick.cli.common import build, console, database, handled, print_json, print_table
+from fairclick.cli.common import build, database, handled, print_json, print_table, say
 
 org_app = typer.Typer(help="Organisations: advertisers and agencies.", no_args_is_help=True)
 
@@ -25,7 +25,7 @@ def create(
     data = build(OrganisationIn, {"key": key, "name": name, "country": country})
     with handled(), database().session() as session:
         org = create_organisation(session, data)
-    console.print(f"created organisation {org.key} ({org.name})", highlight=False)
+    say(f"created organisation {org.key} ({org.name})")
 
 
 @org_app.command("list")

@@ -19,12 +19,12 @@ from fairclick.accounts.service import (
 from fairclick.cli import queries
 from fairclick.cli.common import (
     build,
-    console,
     database,
     fail,
     handled,
     print_json,
     print_table,
+    say,
     settings,
     validation_line,
 )
@@ -69,7 +69,7 @@ def create(
     )
     with handled(), database().session() as session:
         user = create_user(session, data)
-    console.print(f"created {user.role} {user.email}", highlight=False)
+    say(f"created {user.role} {user.email}")
 
 
 @user_app.command("list")
@@ -122,7 +122,7 @@ def set_password_(
         raise fail(f"password: {validation_line(exc)}") from None
     with handled(), database().session() as session:
         set_password(session, _user(session, email), checked)
-    console.print(f"password of {email.strip().lower()} changed", highlight=False)
+    say(f"password of {email.strip().lower()} changed")
 
 
 @token_app.command("create")
@@ -144,10 +144,9 @@ def token_create(
             {"id": token.id, "name": token.name, "token": secret, "expires_at": token.expires_at}
         )
         return
-    console.print(
+    say(
         f"token {token.id} ({token.name}) for {email.strip().lower()}, "
         f"expires {token.expires_at:%Y-%m-%d}. It is shown only this once:",
-        highlight=False,
     )
     typer.echo(secret)
 
@@ -190,4 +189,4 @@ def token_revoke(
     """Revoke a token: it stops working at once (revoking twice is harmless)."""
     with handled(), database().session() as session:
         token = revoke_token(session, _user(session, email), token_id, system_clock.now())
-    console.print(f"token {token.id} ({token.name}) revoked", highlight=False)
+    say(f"token {token.id} ({token.name}) revoked")

@@ -1,0 +1,101 @@
+"""`fairclick demo`: a fresh database with the example world, then a server until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from fairclick.links.models import Link
+from fairclick.store import Database
+from tests.cli.conftest import Cli
+
+SCRIPT = Path(sys.executable).parent / "fairclick"
+
+
+def _links(folder: Path) -> int:
+    db = Database.from_url(f"sqlite:///{folder / 'fairclick.db'}")
+    try:
+        with db.session() as session:
+            return int(session.scalar(select(func.count(Link.id))) or 0)
+    finally:
+        db.engine.dispose()
+
+
+def test_demo_builds_a_fresh_database_and_prints_the_logins(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    out = cli.ok("demo", "--no-serve", "--dir", str(folder)).stdout
+    assert "admin@fairclick.example" in out
+    assert "anna-demo-pass" in out
+    assert "/api/v1" in out
+    assert _links(folder) == 4
+    (folder / "leftover.txt").write_text("from the previous run")
+    cli.ok("demo", "--no-serve", "--dir", str(folder))
+    assert not (folder / "leftover.txt").exists()  # rebuilt, not reused
+    assert _links(folder) == 4
+
+
+def test_demo_refuses_a_folder_it_did_not_make(cli: Cli, tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("do not delete")
+    assert "did not make" in cli.fails("demo", "--no-serve", "--dir", str(precious))
+    assert (precious / "thesis.tex").exists()
+
+
+def test_demo_reports_a_bad_world_file_in_one_line(cli: Cli, tmp_path: Path) -> None:
+    world = tmp_path / "w.yaml"
+    world.write_text("campaigns:\n  - key: x\n")
+    line = cli.fails("demo", "--no-serve", "--dir", str(tmp_path / "d"), "--world", str(world))
+    assert f"{world} line 2" in line
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_demo_serves_the_example_links_until_interrupted(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAIRCLICK_")}
+    env |= {"FAIRCLICK_PORT": str(port), "FAIRCLICK_SECRET_KEY": "demo-test-secret-0123456789"}
+    process = subprocess.Popen(
+        [str(SCRIPT), "demo", "--dir", str(tmp_path / "demo")],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        response = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/c/bviabRurGt", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert response is not None, f"the demo never answered: {process.communicate()}"
+        assert response.status_code == 302
+        assert response.headers["location"].startswith("https://primaire.example.org/ou-voter")
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            out, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, err = process.communicate()
+    assert "Traceback" not in err, err
+    assert "admin@fairclick.example" in out
