@@ -1,18 +1,23 @@
-"""How one valid click is billed: the gates, the atomic spend counters, the CLICK entry.
+"""How valid clicks are billed: the gates, the spend counters, the CLICK entries.
 
 Each click is checked against the campaign (active, dates, link, enrolment, geography), then
-against the budget, the daily cap and the per-influencer cap with conditional UPDATEs on spend
-counters, so that a campaign never spends beyond its budget however many workers post at once.
-The public entry points are in `posting`.
+against the budget, the daily cap and the per-influencer cap. The batch first locks its
+campaigns' spend rows (PostgreSQL `FOR UPDATE`; on SQLite the first write takes the database's
+write lock), so while it runs nobody else moves those counters: the checks are done on exact
+figures in memory, and the batch's increments are written at the end by conditional UPDATEs
+(`spent + Δ <= limit`) that would refuse, and abort the transaction, if that protocol were ever
+broken. Entries, lines and postings are inserted in bulk. The public entry points are in
+`posting`.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from fairclick.campaigns.models import Campaign, Enrolment
@@ -23,10 +28,13 @@ from fairclick.influencers.service import tier_of
 from fairclick.ledger import repository as repo
 from fairclick.ledger.models import (
     AccountKind,
+    CampaignDailySpend,
+    CampaignInfluencerSpend,
     CampaignSpend,
     ClickPosting,
     EntryKind,
     LedgerEntry,
+    LedgerLine,
     PayoutOverride,
     PostingState,
 )
@@ -63,7 +71,35 @@ class BillingOutcome:
     currency: str
 
 
-def outcome_of(posting: ClickPosting) -> BillingOutcome:
+@dataclass(slots=True)
+class Draft:
+    """A posting being decided: the columns of `ClickPosting`, inserted in bulk by `bill_clicks`
+    (cheaper than one ORM object per click on the hot path)."""
+
+    click_id: str
+    ts: datetime
+    campaign_id: int
+    organisation_id: int
+    influencer_id: int
+    link_id: int
+    network: str | None
+    country: str | None
+    currency: str
+    state: str = PostingState.UNBILLED.value
+    cause: str | None = None
+    amount_minor: int = 0
+    payout_minor: int = 0
+    day: date | None = None
+    entry_id: int | None = None
+    matures_at: datetime | None = None
+    posted_at: datetime | None = None
+    settled_at: datetime | None = None
+
+
+Posting = ClickPosting | Draft
+
+
+def outcome_of(posting: Posting) -> BillingOutcome:
     """The outcome a posting stands for now (a reversed click reads as unbilled/invalid)."""
     state = PostingState(posting.state)
     if state in BILLED_STATES:
@@ -98,6 +134,13 @@ class Context:
         self.campaigns: dict[int, CampaignInfo] = {}
         self.tiers: dict[int, Tier] = {}
         self.enrolments: dict[tuple[int, int], str | None] = {}
+        # Spend as it stands inside this transaction, and what this batch added to it.
+        self.spent: dict[int, int] = {}
+        self.day_spent: dict[tuple[int, date], int] = {}
+        self.influencer_spent: dict[tuple[int, int], int] = {}
+        self.added: dict[int, int] = defaultdict(int)
+        self.day_added: dict[tuple[int, date], int] = defaultdict(int)
+        self.influencer_added: dict[tuple[int, int], int] = defaultdict(int)
 
     def campaign(self, campaign_id: int) -> CampaignInfo:
         if campaign_id not in self.campaigns:
@@ -143,19 +186,53 @@ class Context:
             )
         return self.enrolments[key]
 
+    def spent_on_day(self, campaign_id: int, day: date) -> int:
+        key = (campaign_id, day)
+        if key not in self.day_spent:
+            self.day_spent[key] = int(
+                self.session.scalar(
+                    select(CampaignDailySpend.spent_minor).where(
+                        CampaignDailySpend.campaign_id == campaign_id, CampaignDailySpend.day == day
+                    )
+                )
+                or 0
+            )
+        return self.day_spent[key]
+
+    def spent_on_influencer(self, campaign_id: int, influencer_id: int) -> int:
+        key = (campaign_id, influencer_id)
+        if key not in self.influencer_spent:
+            self.influencer_spent[key] = int(
+                self.session.scalar(
+                    select(CampaignInfluencerSpend.spent_minor).where(
+                        CampaignInfluencerSpend.campaign_id == campaign_id,
+                        CampaignInfluencerSpend.influencer_id == influencer_id,
+                    )
+                )
+                or 0
+            )
+        return self.influencer_spent[key]
+
+
+class SpendProtocolBroken(RuntimeError):
+    """A spend counter moved under a batch that held its campaign's lock: a bug, never a
+    business case. Raised so that the transaction aborts rather than overspends."""
+
 
 def prepare(ctx: Context, campaign_ids: Iterable[int], now: datetime) -> None:
-    """Lock the campaigns' spend rows (id order) and move any budget change from the
-    advertiser's funds to the campaign with a COMMIT entry."""
-    ids = sorted(set(campaign_ids))
+    """Lock the campaigns' spend rows (id order, so batches cannot deadlock), read their spend,
+    and move any budget change from the advertiser's funds to the campaign (COMMIT entry)."""
+    ids = sorted(set(campaign_ids) - set(ctx.spent))
+    if not ids:
+        return
     repo.lock_campaign_spend(ctx.session, ids)
-    committed = dict(
-        ctx.session.execute(
-            select(CampaignSpend.campaign_id, CampaignSpend.committed_minor).where(
-                CampaignSpend.campaign_id.in_(ids)
-            )
-        ).all()
-    )
+    rows = ctx.session.execute(
+        select(
+            CampaignSpend.campaign_id, CampaignSpend.spent_minor, CampaignSpend.committed_minor
+        ).where(CampaignSpend.campaign_id.in_(ids))
+    ).all()
+    committed = {campaign_id: c for campaign_id, _, c in rows}
+    ctx.spent.update((campaign_id, spent) for campaign_id, spent, _ in rows)
     for campaign_id in ids:
         campaign = ctx.campaign(campaign_id).campaign
         delta = campaign.budget_minor - committed.get(campaign_id, 0)
@@ -187,28 +264,39 @@ def prepare(ctx: Context, campaign_ids: Iterable[int], now: datetime) -> None:
         )
 
 
+def _limit(cap: int | None) -> int:
+    return NO_CAP if cap is None else cap
+
+
 def charge(
     ctx: Context, info: CampaignInfo, click: BillableClick, price: int
 ) -> UnbilledCause | None:
-    """Raise the three spend counters atomically, or none of them; the cause when refused."""
-    campaign, session = info.campaign, ctx.session
+    """Count `price` against the budget, the day's cap and the influencer's cap, all three or
+    none; the cause when one refuses. `prepare` must have locked the campaign."""
+    campaign = info.campaign
     day = local_day(click.ts, campaign.timezone)
-    if not repo.spend_total(session, campaign.id, price, campaign.budget_minor):
+    if ctx.spent[campaign.id] + price > campaign.budget_minor:
         return UnbilledCause.BUDGET_EXHAUSTED
-    if not repo.spend_day(session, campaign.id, day, price, campaign.daily_cap_minor or NO_CAP):
-        repo.unspend(session, campaign.id, None, None, price)
+    if ctx.spent_on_day(campaign.id, day) + price > _limit(campaign.daily_cap_minor):
         return UnbilledCause.DAILY_CAP
-    cap = campaign.influencer_cap_minor or NO_CAP
-    if not repo.spend_influencer(session, campaign.id, click.influencer_id, price, cap):
-        repo.unspend(session, campaign.id, None, day, price)
+    influencer_key = (campaign.id, click.influencer_id)
+    if ctx.spent_on_influencer(*influencer_key) + price > _limit(campaign.influencer_cap_minor):
         return UnbilledCause.INFLUENCER_CAP
+    ctx.spent[campaign.id] += price
+    ctx.added[campaign.id] += price
+    ctx.day_spent[(campaign.id, day)] += price
+    ctx.day_added[(campaign.id, day)] += price
+    ctx.influencer_spent[influencer_key] += price
+    ctx.influencer_added[influencer_key] += price
     return None
 
 
-def bill_one(ctx: Context, posting: ClickPosting, click: BillableClick, now: datetime) -> None:
-    """Decide and post one click, filling `posting` with the outcome (call `prepare` first)."""
+def decide(ctx: Context, posting: Posting, click: BillableClick, now: datetime) -> None:
+    """Decide one click and fill `posting` with the outcome; a billed click's entry is written
+    by `finish`. Call `prepare` for its campaign first."""
     info = ctx.campaign(click.campaign_id)
     campaign = info.campaign
+    posting.posted_at = now
     cause = gate(
         info.window,
         ts=click.ts,
@@ -216,7 +304,6 @@ def bill_one(ctx: Context, posting: ClickPosting, click: BillableClick, now: dat
         link_disabled=click.link_disabled,
         enrolment_status=ctx.enrolment(click.campaign_id, click.influencer_id),
     )
-    posting.posted_at = now
     if cause is None:
         rate = rate_for(info.card, ctx.tier(click.influencer_id), click.network, click.country)
         cause = charge(ctx, info, click, rate.price.minor)
@@ -224,37 +311,85 @@ def bill_one(ctx: Context, posting: ClickPosting, click: BillableClick, now: dat
         posting.state, posting.cause = PostingState.UNBILLED.value, cause.value
         posting.amount_minor = posting.payout_minor = 0
         return
-    price, payout, cur = rate.price.minor, rate.payout.minor, campaign.currency
-    entry = LedgerEntry(
-        kind=EntryKind.CLICK.value,
-        at=now,
-        click_id=click.click_id,
-        organisation_id=campaign.organisation_id,
-        campaign_id=campaign.id,
-        influencer_id=click.influencer_id,
-        by="worker",
-    )
-    repo.post_entry(
-        ctx.session,
-        ctx.accounts,
-        entry,
-        [
-            repo.Leg(AccountKind.CAMPAIGN_BUDGET, campaign.id, cur, -price),
-            repo.Leg(AccountKind.INFLUENCER_PENDING, click.influencer_id, cur, payout),
-            repo.Leg(AccountKind.PLATFORM_REVENUE, 0, cur, price - payout),
-        ],
-    )
     posting.state, posting.cause = PostingState.PENDING.value, None
-    posting.amount_minor, posting.payout_minor = price, payout
+    posting.amount_minor, posting.payout_minor = rate.price.minor, rate.payout.minor
     posting.day = local_day(click.ts, campaign.timezone)
-    posting.entry_id = entry.id
     posting.matures_at = now + timedelta(days=campaign.hold_days)
 
 
-def new_posting(ctx: Context, click: BillableClick) -> ClickPosting:
-    """An unsaved posting row for a click, not yet decided."""
+def finish(ctx: Context, postings: Sequence[Posting], now: datetime) -> None:
+    """Write the CLICK entries of the billed postings (in bulk), link them to their postings,
+    and add the batch's increments to the spend counters with conditional UPDATEs."""
+    session = ctx.session
+    billed = [p for p in postings if p.state == PostingState.PENDING.value and p.entry_id is None]
+    if billed:
+        entry_rows = [
+            {
+                "kind": EntryKind.CLICK.value,
+                "at": now,
+                "click_id": p.click_id,
+                "organisation_id": p.organisation_id,
+                "campaign_id": p.campaign_id,
+                "influencer_id": p.influencer_id,
+                "memo": "",
+                "by": "worker",
+                "created_at": now,
+            }
+            for p in billed
+        ]
+        ids = session.scalars(
+            insert(LedgerEntry).returning(LedgerEntry.id, sort_by_parameter_order=True),
+            entry_rows,
+        ).all()
+        line_rows = []
+        for posting, entry_id in zip(billed, ids, strict=True):
+            posting.entry_id = entry_id
+            price, payout, cur = posting.amount_minor, posting.payout_minor, posting.currency
+            legs = [
+                repo.Leg(AccountKind.CAMPAIGN_BUDGET, posting.campaign_id, cur, -price),
+                repo.Leg(AccountKind.INFLUENCER_PENDING, posting.influencer_id, cur, payout),
+                repo.Leg(AccountKind.PLATFORM_REVENUE, 0, cur, price - payout),
+            ]
+            repo.check_balanced("click", legs)
+            line_rows += [
+                {
+                    "entry_id": entry_id,
+                    "account_id": ctx.accounts.id_for(leg.kind, leg.owner_id, leg.currency),
+                    "amount_minor": leg.amount_minor,
+                }
+                for leg in legs
+                if leg.amount_minor
+            ]
+        if line_rows:
+            session.execute(insert(LedgerLine), line_rows)
+    _write_spend(ctx)
+
+
+def _write_spend(ctx: Context) -> None:
+    session = ctx.session
+    for campaign_id, amount in ctx.added.items():
+        campaign = ctx.campaign(campaign_id).campaign
+        if amount and not repo.spend_total(session, campaign_id, amount, campaign.budget_minor):
+            raise SpendProtocolBroken(f"campaign {campaign_id} spend moved during a batch")
+    for (campaign_id, day), amount in ctx.day_added.items():
+        cap = _limit(ctx.campaign(campaign_id).campaign.daily_cap_minor)
+        if amount and not repo.spend_day(session, campaign_id, day, amount, cap):
+            raise SpendProtocolBroken(f"campaign {campaign_id} spend on {day} moved during a batch")
+    for (campaign_id, influencer_id), amount in ctx.influencer_added.items():
+        cap = _limit(ctx.campaign(campaign_id).campaign.influencer_cap_minor)
+        if amount and not repo.spend_influencer(session, campaign_id, influencer_id, amount, cap):
+            raise SpendProtocolBroken(
+                f"campaign {campaign_id} influencer spend moved during a batch"
+            )
+    ctx.added.clear()
+    ctx.day_added.clear()
+    ctx.influencer_added.clear()
+
+
+def new_posting(ctx: Context, click: BillableClick) -> Draft:
+    """A posting for a click, not yet decided."""
     campaign = ctx.campaign(click.campaign_id).campaign
-    return ClickPosting(
+    return Draft(
         click_id=click.click_id,
         ts=click.ts,
         campaign_id=click.campaign_id,
@@ -264,9 +399,16 @@ def new_posting(ctx: Context, click: BillableClick) -> ClickPosting:
         network=click.network,
         country=click.country,
         currency=campaign.currency,
-        amount_minor=0,
-        payout_minor=0,
     )
+
+
+def insert_drafts(session: Session, drafts: Sequence[Draft]) -> None:
+    """Insert decided postings in one statement."""
+    if drafts:
+        session.execute(
+            insert(ClickPosting),
+            [{name: getattr(d, name) for name in Draft.__slots__} for d in drafts],
+        )
 
 
 def existing_postings(session: Session, click_ids: Sequence[str]) -> dict[str, ClickPosting]:

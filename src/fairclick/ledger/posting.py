@@ -16,12 +16,17 @@ from sqlalchemy.orm import Session
 
 from fairclick.clicks.models import Click
 from fairclick.domain.reasons import UnbilledCause
+from fairclick.ledger import repository as repo
 from fairclick.ledger.billing import (
     BillableClick,
     BillingOutcome,
     Context,
-    bill_one,
+    Draft,
+    Posting,
+    decide,
     existing_postings,
+    finish,
+    insert_drafts,
     new_posting,
     outcome_of,
     prepare,
@@ -40,20 +45,20 @@ def bill_clicks(
     posts nothing. Never commits; the caller's transaction holds the campaigns' spend rows
     locked until it ends.
     """
-    existing = existing_postings(session, [c.click_id for c in clicks])
+    existing: dict[str, Posting] = dict(existing_postings(session, [c.click_id for c in clicks]))
     ctx = Context(session)
     prepare(ctx, {c.campaign_id for c in clicks if c.click_id not in existing}, now)
-    outcomes = []
+    fresh: list[Draft] = []
     for click in clicks:
-        posting = existing.get(click.click_id)
-        if posting is None:
+        if click.click_id not in existing:
             posting = new_posting(ctx, click)
-            bill_one(ctx, posting, click, now)
-            session.add(posting)
+            decide(ctx, posting, click, now)
             existing[click.click_id] = posting
-        outcomes.append(outcome_of(posting))
-    session.flush()
-    return outcomes
+            fresh.append(posting)
+    # Entries first, so that each posting row is inserted once, already linked to its entry.
+    finish(ctx, fresh, now)
+    insert_drafts(session, fresh)
+    return [outcome_of(existing[click.click_id]) for click in clicks]
 
 
 def hold(
@@ -61,24 +66,24 @@ def hold(
 ) -> list[BillingOutcome]:
     """Record valid clicks held for moderation: unbilled `held_for_review`, no money moves,
     until `release_held` bills them or `drop_held` leaves them unbilled. Idempotent."""
-    existing = existing_postings(session, [c.click_id for c in clicks])
+    existing: dict[str, Posting] = dict(existing_postings(session, [c.click_id for c in clicks]))
     ctx = Context(session)
-    outcomes = []
+    fresh: list[Draft] = []
     for click in clicks:
-        posting = existing.get(click.click_id)
-        if posting is None:
+        if click.click_id not in existing:
             posting = new_posting(ctx, click)
             posting.state = PostingState.HELD.value
             posting.cause = UnbilledCause.HELD_FOR_REVIEW.value
             posting.posted_at = now
-            session.add(posting)
             existing[click.click_id] = posting
-        outcomes.append(outcome_of(posting))
-    session.flush()
-    return outcomes
+            fresh.append(posting)
+    insert_drafts(session, fresh)
+    return [outcome_of(existing[click.click_id]) for click in clicks]
 
 
 def _held(session: Session, click_ids: Sequence[str]) -> list[ClickPosting]:
+    # The named lock makes two moderators' decisions take turns on SQLite as on PostgreSQL.
+    repo.serialise(session, "holds")
     return list(
         session.scalars(
             select(ClickPosting)
@@ -111,7 +116,8 @@ def release_held(
             posting.network,
             posting.country,
         )
-        bill_one(ctx, posting, click, at)
+        decide(ctx, posting, click, at)
+    finish(ctx, held, at)
     session.flush()
     return [outcome_of(p) for p in held]
 

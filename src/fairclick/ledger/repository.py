@@ -116,16 +116,21 @@ def account_id(session: Session, kind: AccountKind, owner_id: int, currency: str
     return int(found)
 
 
+def check_balanced(kind: str, legs: Sequence[Leg]) -> None:
+    """Raise `UnbalancedEntry` unless the legs sum to zero in every currency."""
+    sums: dict[str, int] = defaultdict(int)
+    for leg in legs:
+        sums[leg.currency] += leg.amount_minor
+    if any(sums.values()):
+        raise UnbalancedEntry(f"entry {kind} does not balance: {dict(sums)}")
+
+
 def post_entry(
     session: Session, accounts: AccountCache, entry: LedgerEntry, legs: Sequence[Leg]
 ) -> LedgerEntry:
     """Insert `entry` with its lines after checking that they balance per currency; zero
     legs are dropped. Raises `UnbalancedEntry` otherwise (nothing is written)."""
-    sums: dict[str, int] = defaultdict(int)
-    for leg in legs:
-        sums[leg.currency] += leg.amount_minor
-    if any(sums.values()):
-        raise UnbalancedEntry(f"entry {entry.kind} does not balance: {dict(sums)}")
+    check_balanced(entry.kind, legs)
     session.add(entry)
     session.flush()
     rows = [
