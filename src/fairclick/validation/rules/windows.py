@@ -225,7 +225,8 @@ def duplicate(batch: EnrichedBatch, ctx: ValidationContext, view: StateView,
         if window is None:
             window = windows[campaign] = ctx.policy_for(campaign).dedupe_window
         window_us = window // timedelta(microseconds=1)
-        candidates = [("visitor", keys[i].dedupe_visitor)]
+        own = "visitor cookie" if batch.visitor_key[i].startswith("v:") else "ip+user agent"
+        candidates = [(own, keys[i].dedupe_visitor)]
         if keys[i].dedupe_alt != keys[i].dedupe_visitor and batch.ip_hash[i]:
             candidates.append(("ip+user agent", keys[i].dedupe_alt))
         for matched_on, key in candidates:
