@@ -243,3 +243,34 @@ def test_an_unexpected_error_is_a_bare_500(api: Api) -> None:
     response = api.client.get("/api/v1/boom")
     _problem(response, 500, "internal-error")
     assert "secret" not in response.text and "RuntimeError" not in response.text
+
+
+def test_ids_beyond_bigint_are_422_not_a_driver_error(api: Api) -> None:
+    huge = 2**63
+    _problem(
+        api.client.get(f"/api/v1/campaigns/{huge}", headers=api.as_(ADMIN)), 422, "validation-error"
+    )
+    _problem(api.client.get("/api/v1/links/0", headers=api.as_(ADMIN)), 422, "validation-error")
+    response = api.client.get(
+        "/api/v1/enrolments", params={"campaign_id": huge}, headers=api.as_(ADMIN)
+    )
+    _problem(response, 422, "validation-error")
+    response = api.client.post(
+        "/api/v1/enrolments", json={"campaign_id": huge}, headers=api.as_(INF_X)
+    )
+    _problem(response, 422, "validation-error")
+
+
+def test_text_the_database_cannot_store_is_refused_not_a_500(api: Api) -> None:
+    org = {"key": "nul", "name": "Nul\u0000Org", "country": "FR"}
+    response = api.client.post("/api/v1/organisations", json=org, headers=api.as_(ADMIN))
+    # SQLite stores a NUL character; PostgreSQL refuses it: either way no 500.
+    if response.status_code != 201:
+        _problem(response, 422, "invalid-input")
+
+
+def test_only_influencers_apply(api: Api) -> None:
+    apply = {"campaign_id": api.world.campaign["a-main"]}
+    for role in (ADMIN, ADV_A):
+        response = api.client.post("/api/v1/enrolments", json=apply, headers=api.as_(role))
+        _problem(response, 403, "forbidden")

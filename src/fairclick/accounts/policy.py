@@ -96,7 +96,8 @@ def _self_influencer(actor: Actor, influencer_id: int | None) -> bool:
 
 
 def can(actor: Actor | None, action: Action, resource: Any = None) -> bool:
-    """Whether `actor` may do `action` on `resource` (anonymous: never; admin: always).
+    """Whether `actor` may do `action` on `resource` (anonymous: never; admin: always, except
+    applying to a campaign, which only an influencer does for themselves).
 
     Resources: organisation.update, campaign.create → Organisation; influencer.* → Influencer;
     campaign.update/read_private, enrolment.apply/invite/decide → Campaign;
@@ -104,6 +105,9 @@ def can(actor: Actor | None, action: Action, resource: Any = None) -> bool:
     """
     if actor is None:
         return False
+    if action == Action.ENROLMENT_APPLY:
+        # Only an influencer applies, for themselves; operators and advertisers invite.
+        return isinstance(resource, Campaign) and actor.is_influencer
     if actor.is_admin:
         return True
     match action:
@@ -117,8 +121,6 @@ def can(actor: Actor | None, action: Action, resource: Any = None) -> bool:
             return isinstance(resource, Campaign) and _advertiser_of(
                 actor, resource.organisation_id
             )
-        case Action.ENROLMENT_APPLY:
-            return isinstance(resource, Campaign) and actor.is_influencer
         case Action.INFLUENCER_UPDATE | Action.INFLUENCER_READ_PRIVATE:
             return isinstance(resource, Influencer) and _self_influencer(actor, resource.id)
         case Action.LINK_CREATE | Action.POST_CREATE:

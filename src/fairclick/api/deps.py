@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from fairclick.accounts.policy import Actor, actor_for_user, authenticated
 from fairclick.accounts.service import authenticate_token
+from fairclick.api.schemas import MAX_ID
 from fairclick.config import Settings
 from fairclick.domain.clock import Clock
 from fairclick.domain.errors import Unauthorized
@@ -68,3 +69,7 @@ def _actor(actor: Annotated[Actor | None, Depends(_optional_actor)]) -> Actor:
 
 MaybeActor = Annotated[Actor | None, Depends(_optional_actor)]
 CurrentActor = Annotated[Actor, Depends(_actor)]
+
+
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""A row id in a path: positive and within BIGINT (else 422 before any query)."""

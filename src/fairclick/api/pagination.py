@@ -38,7 +38,7 @@ def decode_cursor(cursor: str) -> int:
         value = int(text.removeprefix(_PREFIX))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("not a cursor this API issued", field="cursor") from None
-    if value < 0:
+    if not 0 <= value < 2**63:
         raise InvalidInput("not a cursor this API issued", field="cursor")
     return value
 

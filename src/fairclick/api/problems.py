@@ -15,6 +15,7 @@ import orjson
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -130,6 +131,24 @@ def _http_error(request: Request, exc: Exception) -> Response:
     return problem(exc.status_code, type_, title, detail, headers=headers)
 
 
+def _data_error(request: Request, exc: Exception) -> Response:
+    # The database refused a value the schemas let through (a NUL character in text on
+    # PostgreSQL, a number beyond the column): bad input, not a bug.
+    log.info("database refused a value on %s %s: %s", request.method, request.url.path, exc)
+    return problem(
+        422,
+        "invalid-input",
+        "Invalid input",
+        "a value cannot be stored (a NUL character in text, or a number out of range)",
+    )
+
+
+def _integrity_error(request: Request, exc: Exception) -> Response:
+    # Services check uniqueness first; this is the race where two requests create the same key.
+    log.info("integrity error on %s %s: %s", request.method, request.url.path, exc)
+    return problem(409, "conflict", "Conflict", "the change conflicts with existing data")
+
+
 def _unexpected(request: Request, exc: Exception) -> Response:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -143,4 +162,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ValidationError, _model_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(Exception, _unexpected)

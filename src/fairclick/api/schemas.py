@@ -19,6 +19,11 @@ from fairclick.influencers.schemas import Language, SocialAccountIn, UtcTime
 
 T = TypeVar("T")
 
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""A row id as clients send it: positive and within BIGINT, so no id reaches the database
+that it cannot compare (an overflow would otherwise be an error inside the driver)."""
+
 Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 
@@ -87,7 +92,7 @@ class EnrolmentCreate(Strict):
     """An influencer applies (give only `campaign_id`); an advertiser or operator invites
     (give `influencer_key` too)."""
 
-    campaign_id: int
+    campaign_id: Id
     influencer_key: Key | None = None
 
 
@@ -98,7 +103,7 @@ class EnrolmentDecision(Strict):
 class LinkCreate(Strict):
     """Another link for an approved enrolment (optionally for one network)."""
 
-    enrolment_id: int
+    enrolment_id: Id
     network: Network | None = None
 
     @field_validator("network", mode="before")
@@ -111,7 +116,7 @@ class PostCreate(Strict):
     """A post where the influencer shares a link: it gets its own link, so every click through
     it is attributable to it."""
 
-    enrolment_id: int
+    enrolment_id: Id
     network: Network
     url: Url | None = None
     text: Annotated[str, StringConstraints(max_length=20_000)] = ""
@@ -222,7 +227,7 @@ class CampaignOut(BaseModel):
 
 class EnrolmentOut(BaseModel):
     id: int
-    campaign_id: int
+    campaign_id: Id
     influencer_id: int
     status: str
     created_at: datetime
@@ -233,9 +238,9 @@ class LinkOut(BaseModel):
     id: int
     code: str
     short_url: str
-    campaign_id: int
+    campaign_id: Id
     influencer_id: int
-    enrolment_id: int
+    enrolment_id: Id
     network: str | None
     is_default: bool
     target_url: str
@@ -250,7 +255,7 @@ class PostOut(BaseModel):
     code: str
     short_url: str
     influencer_id: int
-    campaign_id: int
+    campaign_id: Id
     network: str
     url: str | None
     text: str

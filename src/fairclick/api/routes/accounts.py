@@ -21,7 +21,7 @@ from fairclick.accounts.service import (
 )
 from fairclick.api import schemas as s
 from fairclick.api import views
-from fairclick.api.deps import CurrentActor, DbSession
+from fairclick.api.deps import CurrentActor, DbSession, PathId
 from fairclick.api.pagination import Paging, paginate
 
 router = APIRouter()
@@ -51,7 +51,7 @@ def post_organisation(
     "/organisations/{organisation_id}", tags=["organisations"], response_model=s.OrganisationOut
 )
 def get_organisation(
-    organisation_id: int, actor: CurrentActor, session: DbSession
+    organisation_id: PathId, actor: CurrentActor, session: DbSession
 ) -> s.OrganisationOut:
     org = get_visible(
         session, actor, visible_organisations, Organisation, organisation_id, "organisation"
@@ -63,7 +63,7 @@ def get_organisation(
     "/organisations/{organisation_id}", tags=["organisations"], response_model=s.OrganisationOut
 )
 def patch_organisation(
-    organisation_id: int, data: s.OrganisationUpdate, actor: CurrentActor, session: DbSession
+    organisation_id: PathId, data: s.OrganisationUpdate, actor: CurrentActor, session: DbSession
 ) -> s.OrganisationOut:
     """Rename an organisation or change its country (operators, its own advertisers)."""
     org = get_visible(
@@ -89,13 +89,13 @@ def post_user(data: UserIn, actor: CurrentActor, session: DbSession) -> s.UserOu
 
 
 @router.get("/users/{user_id}", tags=["users"], response_model=s.UserOut)
-def get_user(user_id: int, actor: CurrentActor, session: DbSession) -> s.UserOut:
+def get_user(user_id: PathId, actor: CurrentActor, session: DbSession) -> s.UserOut:
     return views.user(get_visible(session, actor, visible_users, User, user_id, "user"))
 
 
 @router.patch("/users/{user_id}", tags=["users"], response_model=s.UserOut)
 def patch_user(
-    user_id: int, data: s.UserUpdate, actor: CurrentActor, session: DbSession
+    user_id: PathId, data: s.UserUpdate, actor: CurrentActor, session: DbSession
 ) -> s.UserOut:
     """Disable or enable a login, or reset its password (operators)."""
     row = get_visible(session, actor, visible_users, User, user_id, "user")

@@ -11,7 +11,7 @@ from fairclick.accounts.schemas import TokenIn
 from fairclick.accounts.service import authenticate_password, issue_token, revoke_token
 from fairclick.api import schemas as s
 from fairclick.api import views
-from fairclick.api.deps import ClockDep, CurrentActor, DbSession, SettingsDep
+from fairclick.api.deps import ClockDep, CurrentActor, DbSession, PathId, SettingsDep
 from fairclick.api.pagination import Paging, paginate
 from fairclick.influencers.models import Influencer
 from fairclick.influencers.schemas import InfluencerIn
@@ -65,7 +65,7 @@ def list_tokens(actor: CurrentActor, session: DbSession, paging: Paging) -> s.Pa
 
 @router.delete("/tokens/{token_id}", status_code=204, response_class=Response)
 def delete_token(
-    token_id: int, actor: CurrentActor, session: DbSession, clock: ClockDep
+    token_id: PathId, actor: CurrentActor, session: DbSession, clock: ClockDep
 ) -> Response:
     """Revoke one of your own tokens (idempotent); other people's tokens answer 404."""
     policy.get_visible(session, actor, visible_tokens, ApiToken, token_id, "token")

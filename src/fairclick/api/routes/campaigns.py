@@ -19,7 +19,7 @@ from fairclick.accounts.policy import (
 from fairclick.accounts.service import get_organisation_by_key
 from fairclick.api import schemas as s
 from fairclick.api import views
-from fairclick.api.deps import CurrentActor, DbSession
+from fairclick.api.deps import CurrentActor, DbSession, PathId
 from fairclick.api.pagination import Paging, paginate
 from fairclick.campaigns.models import Campaign, CampaignStatus
 from fairclick.campaigns.schemas import CampaignIn, CampaignUpdate
@@ -76,14 +76,14 @@ def post_campaign(data: CampaignIn, actor: CurrentActor, session: DbSession) -> 
 
 
 @router.get("/campaigns/{campaign_id}", response_model=s.CampaignOut)
-def get_campaign(campaign_id: int, actor: CurrentActor, session: DbSession) -> s.CampaignOut:
+def get_campaign(campaign_id: PathId, actor: CurrentActor, session: DbSession) -> s.CampaignOut:
     row = get_visible(session, actor, visible_campaigns, Campaign, campaign_id, "campaign")
     return views.campaign(actor, row)
 
 
 @router.patch("/campaigns/{campaign_id}", response_model=s.CampaignOut)
 def patch_campaign(
-    campaign_id: int, data: CampaignUpdate, actor: CurrentActor, session: DbSession
+    campaign_id: PathId, data: CampaignUpdate, actor: CurrentActor, session: DbSession
 ) -> s.CampaignOut:
     """Change some fields; cross-field rules (dates, prices, caps) are checked again."""
     row = get_visible(session, actor, visible_campaigns, Campaign, campaign_id, "campaign")
@@ -98,7 +98,7 @@ def patch_campaign(
 
 @router.post("/campaigns/{campaign_id}/status", response_model=s.CampaignOut)
 def post_campaign_status(
-    campaign_id: int, data: s.StatusChange, actor: CurrentActor, session: DbSession
+    campaign_id: PathId, data: s.StatusChange, actor: CurrentActor, session: DbSession
 ) -> s.CampaignOut:
     """Move the campaign along draft → active ⇄ paused → ended (409 for anything else)."""
     row = get_visible(session, actor, visible_campaigns, Campaign, campaign_id, "campaign")

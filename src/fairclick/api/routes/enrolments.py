@@ -15,7 +15,7 @@ from fairclick.accounts.policy import (
 )
 from fairclick.api import schemas as s
 from fairclick.api import views
-from fairclick.api.deps import ClockDep, CurrentActor, DbSession
+from fairclick.api.deps import ClockDep, CurrentActor, DbSession, PathId
 from fairclick.api.pagination import Paging, paginate
 from fairclick.campaigns.enrolments import apply, decide, find_enrolment, invite
 from fairclick.campaigns.models import Campaign, Enrolment, EnrolmentStatus
@@ -30,7 +30,7 @@ def list_enrolments(
     actor: CurrentActor,
     session: DbSession,
     paging: Paging,
-    campaign_id: Annotated[int | None, Query()] = None,
+    campaign_id: Annotated[int | None, Query(ge=1, le=s.MAX_ID)] = None,
     status: Annotated[EnrolmentStatus | None, Query()] = None,
 ) -> s.Page[s.EnrolmentOut]:
     """Operators: all. Advertisers: those of their campaigns. Influencers: their own."""
@@ -74,14 +74,14 @@ def post_enrolment(
 
 
 @router.get("/enrolments/{enrolment_id}", response_model=s.EnrolmentOut)
-def get_enrolment(enrolment_id: int, actor: CurrentActor, session: DbSession) -> s.EnrolmentOut:
+def get_enrolment(enrolment_id: PathId, actor: CurrentActor, session: DbSession) -> s.EnrolmentOut:
     row = get_visible(session, actor, visible_enrolments, Enrolment, enrolment_id, "enrolment")
     return views.enrolment(row)
 
 
 @router.post("/enrolments/{enrolment_id}/status", response_model=s.EnrolmentOut)
 def post_enrolment_status(
-    enrolment_id: int,
+    enrolment_id: PathId,
     data: s.EnrolmentDecision,
     actor: CurrentActor,
     session: DbSession,

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from fairclick.accounts.policy import Action, get_visible, require, visible_influencers
 from fairclick.api import schemas as s
 from fairclick.api import views
-from fairclick.api.deps import CurrentActor, DbSession, SettingsDep
+from fairclick.api.deps import CurrentActor, DbSession, PathId, SettingsDep
 from fairclick.api.pagination import Paging, paginate
 from fairclick.influencers.models import Influencer
 from fairclick.influencers.schemas import InfluencerIn, SocialAccountIn
@@ -41,14 +41,16 @@ def post_influencer(
 
 
 @router.get("/influencers/{influencer_id}", response_model=s.InfluencerOut)
-def get_influencer(influencer_id: int, actor: CurrentActor, session: DbSession) -> s.InfluencerOut:
+def get_influencer(
+    influencer_id: PathId, actor: CurrentActor, session: DbSession
+) -> s.InfluencerOut:
     row = get_visible(session, actor, visible_influencers, Influencer, influencer_id, "influencer")
     return views.influencer(session, actor, row)
 
 
 @router.patch("/influencers/{influencer_id}", response_model=s.InfluencerOut)
 def patch_influencer(
-    influencer_id: int, data: s.InfluencerUpdate, actor: CurrentActor, session: DbSession
+    influencer_id: PathId, data: s.InfluencerUpdate, actor: CurrentActor, session: DbSession
 ) -> s.InfluencerOut:
     """Change your profile; `status` and `trust_score` are changed by operators only."""
     row = get_visible(session, actor, visible_influencers, Influencer, influencer_id, "influencer")
@@ -64,7 +66,7 @@ def patch_influencer(
     "/influencers/{influencer_id}/social-accounts", status_code=201, response_model=s.InfluencerOut
 )
 def post_social_account(
-    influencer_id: int, data: SocialAccountIn, actor: CurrentActor, session: DbSession
+    influencer_id: PathId, data: SocialAccountIn, actor: CurrentActor, session: DbSession
 ) -> s.InfluencerOut:
     """Link a social account (or update its followers); the profile is returned."""
     row = get_visible(session, actor, visible_influencers, Influencer, influencer_id, "influencer")

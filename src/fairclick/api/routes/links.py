@@ -16,7 +16,7 @@ from fairclick.accounts.policy import (
 )
 from fairclick.api import schemas as s
 from fairclick.api import views
-from fairclick.api.deps import CurrentActor, DbSession, SettingsDep
+from fairclick.api.deps import CurrentActor, DbSession, PathId, SettingsDep
 from fairclick.api.pagination import Paging, paginate
 from fairclick.campaigns.models import Enrolment
 from fairclick.links.models import Link, Post
@@ -31,7 +31,7 @@ def list_links(
     session: DbSession,
     settings: SettingsDep,
     paging: Paging,
-    campaign_id: Annotated[int | None, Query()] = None,
+    campaign_id: Annotated[int | None, Query(ge=1, le=s.MAX_ID)] = None,
 ) -> s.Page[s.LinkOut]:
     """Operators: all. Advertisers: links of their campaigns. Influencers: their own."""
     query = visible_links(actor)
@@ -60,7 +60,7 @@ def post_link(
 
 @router.get("/links/{link_id}", tags=["links"], response_model=s.LinkOut)
 def get_link(
-    link_id: int, actor: CurrentActor, session: DbSession, settings: SettingsDep
+    link_id: PathId, actor: CurrentActor, session: DbSession, settings: SettingsDep
 ) -> s.LinkOut:
     row = get_visible(session, actor, visible_links, Link, link_id, "link")
     return views.link(session, settings.base_url, row)
@@ -100,7 +100,7 @@ def post_post(
 
 @router.get("/posts/{post_id}", tags=["posts"], response_model=s.PostOut)
 def get_post(
-    post_id: int, actor: CurrentActor, session: DbSession, settings: SettingsDep
+    post_id: PathId, actor: CurrentActor, session: DbSession, settings: SettingsDep
 ) -> s.PostOut:
     row = get_visible(session, actor, visible_posts, Post, post_id, "post")
     return views.post(session, settings.base_url, row)
