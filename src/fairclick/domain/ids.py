@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import threading
 import time
 import unicodedata
 
@@ -39,18 +40,35 @@ def new_click_id() -> str:
         _seq += 1
     else:
         _last_ms, _seq = ms, 0
-    value = (ms << 80) | ((_seq & 0xFFFF) << 64) | int.from_bytes(os.urandom(8), "big")
+    value = (ms << 80) | ((_seq & 0xFFFF) << 64) | int.from_bytes(random_bytes(8), "big")
     return _b32(value, 26)
 
 
 _B32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_B32_PAIRS = [a + b for a in _B32 for b in _B32]  # 10 bits at a time: half the loop turns
+_random = threading.local()
+
+
+def random_bytes(n: int) -> bytes:
+    """`n` bytes from the OS CSPRNG, drawn from a per-thread pool refilled 8 KiB at a time
+    (one system call per ~1,000 click ids instead of one each: the redirect's hot path)."""
+    pool: bytes = getattr(_random, "pool", b"")
+    pos: int = getattr(_random, "pos", 0)
+    if pos + n > len(pool):
+        pool, pos = os.urandom(max(8192, n)), 0
+        _random.pool = pool
+    _random.pos = pos + n
+    return pool[pos : pos + n]
 
 
 def _b32(value: int, width: int) -> str:
     chars = []
-    for _ in range(width):
+    if width % 2:
         chars.append(_B32[value & 31])
         value >>= 5
+    for _ in range(width // 2):
+        chars.append(_B32_PAIRS[value & 1023])
+        value >>= 10
     return "".join(reversed(chars))
 
 
