@@ -8,6 +8,7 @@ ingested external id) a no-op.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
@@ -63,21 +64,29 @@ class JournalRow(NamedTuple):
     campaign_active: bool
 
 
-def insert_sql(dialect: str) -> str:
-    """The INSERT statement for `dialect` (`sqlite` or `postgresql`) in its DB-API paramstyle."""
+ROWS_PER_STATEMENT = 500  # 500 x 20 parameters stays under SQLite's 32,766
+
+
+@lru_cache(maxsize=ROWS_PER_STATEMENT + 1)
+def insert_sql(dialect: str, rows: int = 1) -> str:
+    """The INSERT statement of `rows` rows for `dialect` (`sqlite` or `postgresql`) in its
+    DB-API paramstyle. Several rows per statement: one call into the driver per group, so that
+    the writer thread releases and re-takes the GIL once per group, not once per row."""
     names = ", ".join(COLUMNS)
     if dialect == "sqlite":
         marks = ", ".join("?" for _ in COLUMNS)
     else:
         marks = ", ".join("CAST(%s AS jsonb)" if c == "headers" else "%s" for c in COLUMNS)
-    return f"INSERT INTO journal ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+    values = ", ".join(f"({marks})" for _ in range(rows))
+    return f"INSERT INTO journal ({names}) VALUES {values} ON CONFLICT DO NOTHING"
 
 
 def sqlite_ts(ts: datetime) -> str:
     """How SQLAlchemy stores an aware UTC datetime in SQLite (naive UTC text, microseconds),
     so that rows written with plain SQL read back through the ORM unchanged."""
-    ts = ts.astimezone(UTC)
-    return ts.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if ts.tzinfo is not UTC:
+        ts = ts.astimezone(UTC)
+    return ts.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def to_params(row: JournalRow, dialect: str) -> tuple[Any, ...]:

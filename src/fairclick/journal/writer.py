@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from fairclick.journal.rows import JournalRow, insert_sql, to_params
+from fairclick.journal.rows import ROWS_PER_STATEMENT, JournalRow, insert_sql, to_params
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,6 @@ class JournalWriter:
     ) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
-        self._sql = insert_sql(self._dialect)
         self._queue: queue.SimpleQueue[tuple[JournalRow, Waiter] | None] = queue.SimpleQueue()
         self._max_pending = max_pending
         self._on_commit = on_commit
@@ -161,7 +160,10 @@ class JournalWriter:
         try:
             if self._dialect == "postgresql":
                 cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", (JOURNAL_LOCK_KEY,))
-            cursor.executemany(self._sql, [to_params(row, self._dialect) for row in rows])
+            for start in range(0, len(rows), ROWS_PER_STATEMENT):
+                chunk = rows[start : start + ROWS_PER_STATEMENT]
+                params = [value for row in chunk for value in to_params(row, self._dialect)]
+                cursor.execute(insert_sql(self._dialect, len(chunk)), params)
             self._conn.commit()
         finally:
             cursor.close()

@@ -7,13 +7,13 @@ response header.
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import re
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from fairclick.domain.ids import is_valid_code
+from fairclick.domain.ids import is_valid_code, random_bytes
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -82,7 +82,7 @@ def visitor_from_cookie(cookie: str) -> str | None:
 
 def new_visitor_id() -> str:
     """A random visitor id (128 bits, URL-safe)."""
-    return secrets.token_urlsafe(16)
+    return base64.urlsafe_b64encode(random_bytes(16)).rstrip(b"=").decode("ascii")
 
 
 def visitor_cookie(visitor_id: str, secure: bool) -> bytes:
