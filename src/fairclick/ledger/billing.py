@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from fairclick.campaigns.models import Campaign, Enrolment
@@ -43,6 +43,11 @@ from fairclick.ledger.rates import CampaignWindow, Override, RateCard, gate, loc
 # Spend counters are always kept; without a cap their limit is simply out of reach.
 NO_CAP = 2**62
 BILLED_STATES = frozenset({PostingState.PENDING, PostingState.AVAILABLE})
+
+# Core tables: bulk inserts skip the ORM's per-row bookkeeping on the hot path.
+_ENTRIES: Table = LedgerEntry.__table__  # type: ignore[assignment]
+_LINES: Table = LedgerLine.__table__  # type: ignore[assignment]
+_POSTINGS: Table = ClickPosting.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,7 +343,7 @@ def finish(ctx: Context, postings: Sequence[Posting], now: datetime) -> None:
             for p in billed
         ]
         ids = session.scalars(
-            insert(LedgerEntry).returning(LedgerEntry.id, sort_by_parameter_order=True),
+            insert(_ENTRIES).returning(_ENTRIES.c.id, sort_by_parameter_order=True),
             entry_rows,
         ).all()
         line_rows = []
@@ -361,7 +366,7 @@ def finish(ctx: Context, postings: Sequence[Posting], now: datetime) -> None:
                 if leg.amount_minor
             ]
         if line_rows:
-            session.execute(insert(LedgerLine), line_rows)
+            session.execute(insert(_LINES), line_rows)
     _write_spend(ctx)
 
 
@@ -406,7 +411,7 @@ def insert_drafts(session: Session, drafts: Sequence[Draft]) -> None:
     """Insert decided postings in one statement."""
     if drafts:
         session.execute(
-            insert(ClickPosting),
+            insert(_POSTINGS),
             [{name: getattr(d, name) for name in Draft.__slots__} for d in drafts],
         )
 

@@ -44,6 +44,9 @@ class Leg:
     amount_minor: int
 
 
+_LINES: Table = LedgerLine.__table__  # type: ignore[assignment]
+
+
 def insert_ignore(session: Session, table: Table, values: dict[str, Any], keys: list[str]) -> None:
     """INSERT a row unless one with the same `keys` exists (ON CONFLICT DO NOTHING), so that
     concurrent workers creating the same row do not fail."""
@@ -143,7 +146,7 @@ def post_entry(
         if leg.amount_minor
     ]
     if rows:
-        session.execute(insert(LedgerLine), rows)
+        session.execute(insert(_LINES), rows)
     return entry
 
 
