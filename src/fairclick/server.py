@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import importlib.util
-import inspect
 import logging
 import signal
 import threading
@@ -41,7 +40,7 @@ class Role(StrEnum):
 ALL_ROLES = frozenset(Role)
 
 
-def load_api(settings: Settings) -> ASGIApp | None:
+def load_api(settings: Settings, database: Database) -> ASGIApp | None:
     """The API application (`fairclick.api.app:create_api`) when it is installed."""
     if importlib.util.find_spec("fairclick.api") is None:
         return None
@@ -49,7 +48,7 @@ def load_api(settings: Settings) -> ASGIApp | None:
         return None
     module = importlib.import_module("fairclick.api.app")
     create = module.create_api
-    api: ASGIApp = create(settings) if inspect.signature(create).parameters else create()
+    api: ASGIApp = create(settings, database)
     return api
 
 
@@ -91,7 +90,7 @@ def build_app(settings: Settings, roles: Iterable[Role] = ALL_ROLES) -> Redirect
         JournalWriter(db.engine, on_commit=metrics.journal_commit_done),
         Proxies(settings.trusted_networks()),
         metrics,
-        api=load_api(settings) if Role.API in roles else None,
+        api=load_api(settings, db) if Role.API in roles else None,
         redirect=Role.REDIRECT in roles,
         on_startup=start_worker,
         on_shutdown=stop_worker,
