@@ -19,6 +19,7 @@ from fairclick.store import Database
 from tests.cli.conftest import Cli
 
 SCRIPT = Path(sys.executable).parent / "fairclick"
+DESTINATION = "https://primaire.example.org/ou-voter"
 
 
 def _links(folder: Path) -> int:
@@ -89,7 +90,27 @@ def test_demo_serves_the_example_links_until_interrupted(tmp_path: Path) -> None
                 time.sleep(0.2)
         assert response is not None, f"the demo never answered: {process.communicate()}"
         assert response.status_code == 302
-        assert response.headers["location"].startswith("https://primaire.example.org/ou-voter")
+        # The example campaign ran in November 2025: it has ended, so the fallback URL.
+        assert response.headers["location"] == "https://primaire.example.org/"
+        # Extended from another process, the campaign's link leads to its destination again
+        # once the server's link cache has seen the change.
+        database = f"sqlite:///{tmp_path / 'demo' / 'fairclick.db'}"
+        subprocess.run(
+            [str(SCRIPT), "campaign", "update", "primaire-ou-voter", "--end", "2099-01-01"],
+            env=env | {"FAIRCLICK_DATABASE_URL": database},
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        deadline = time.monotonic() + 20
+        location = ""
+        while time.monotonic() < deadline and not location.startswith(DESTINATION):
+            time.sleep(0.3)
+            answer = httpx.get(f"http://127.0.0.1:{port}/c/bviabRurGt", timeout=5)
+            location = answer.headers.get("location", "")
+        assert location == (
+            f"{DESTINATION}?utm_source=x&utm_medium=lucasl77&utm_campaign=primaire-ou-voter"
+        )
     finally:
         process.send_signal(signal.SIGINT)
         try:

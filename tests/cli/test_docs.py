@@ -61,3 +61,42 @@ def test_every_setting_is_documented_with_its_default(name: str) -> None:
 def test_the_docs_describe_no_setting_that_does_not_exist() -> None:
     known = {f"FAIRCLICK_{name.upper()}" for name in Settings.model_fields}
     assert set(_documented_defaults()) <= known
+
+
+def test_the_world_file_docs_show_the_example_as_it_is() -> None:
+    text = (ROOT / "docs" / "world-file.md").read_text(encoding="utf-8")
+    example = (ROOT / "examples" / "world.yaml").read_text(encoding="utf-8")
+    assert f"```yaml\n{example}```" in text
+
+
+def test_the_world_file_docs_cover_every_field_of_the_schema() -> None:
+    from pydantic import BaseModel
+
+    from fairclick.world.schema import World
+
+    text = (ROOT / "docs" / "world-file.md").read_text(encoding="utf-8")
+    seen: set[type[BaseModel]] = set()
+
+    def fields(model: type[BaseModel]) -> set[str]:
+        names: set[str] = set()
+        if model in seen:
+            return names
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            names.add(name)
+            for inner in _models(info.annotation):
+                names |= fields(inner)
+        return names
+
+    missing = sorted(name for name in fields(World) if f"`{name}`" not in text)
+    assert not missing, f"docs/world-file.md does not document: {missing}"
+
+
+def _models(annotation: object) -> list[type]:
+    from typing import get_args
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _models(arg)]
