@@ -6,6 +6,7 @@ import typer
 
 from fairclick import __version__
 from fairclick.cli import ledger
+from fairclick.cli.audit import audit_command
 from fairclick.cli.campaigns import campaign_app
 from fairclick.cli.common import SHOW_TRACEBACK, OneLineErrors
 from fairclick.cli.db import db_app, init
@@ -49,6 +50,7 @@ def root(
 
 
 # Command groups register here, one line each (keep alphabetical).
+app.command("audit")(audit_command)
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(db_app, name="db")
 app.command("demo")(demo)
