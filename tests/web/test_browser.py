@@ -181,7 +181,7 @@ def test_advertiser_influencer_clicks_report_and_language(browser: Any, live: Li
     page.click("button.primary[type=submit]")
     error = page.locator("#e-payout_nano")
     assert error.is_visible()
-    assert "EUR" in error.inner_text()
+    assert "At most 2 decimals in EUR." in error.inner_text()
     assert page.get_attribute("#f-payout_nano", "aria-invalid") == "true"
     anna.shot("advertiser-campaign-form-error")
     page.fill("#f-payout_nano", "0.35")
@@ -191,7 +191,7 @@ def test_advertiser_influencer_clicks_report_and_language(browser: Any, live: Li
         campaign = session.scalars(select(Campaign).where(Campaign.name == name)).one()
         assert campaign.payout_by_tier == {"nano": 35, "micro": 45, "macro": 55, "mega": 70}
         campaign_id = campaign.id
-    page.get_by_role("button", name="Make active").click()
+    page.get_by_role("button", name="Activate").click()
     page.wait_for_load_state()
     assert "Status changed." in page.content()
 

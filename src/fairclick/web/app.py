@@ -20,7 +20,7 @@ from fairclick.config import Settings
 from fairclick.domain.clock import Clock, system_clock
 from fairclick.store import Database
 from fairclick.web import i18n
-from fairclick.web.labels import reason_text, status_text
+from fairclick.web.labels import reason_text, status_action, status_text
 from fairclick.web.pages import WebContext, render
 from fairclick.web.routes import admin, advertiser, auth, influencer
 from fairclick.web.security import LoginLimiter
@@ -88,7 +88,9 @@ def _environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext_, i18n.ngettext_, newstyle=True
     )
-    env.globals.update(status_text=status_text, reason_text=reason_text)
+    env.globals.update(
+        status_text=status_text, reason_text=reason_text, status_action=status_action
+    )
     env.filters["href"] = _href
     return env
 

@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from fairclick.campaigns.models import Campaign
 from fairclick.campaigns.schemas import CampaignIn, CampaignUpdate
 from fairclick.domain.influence import Tier
-from fairclick.domain.money import Money, MoneyError, check_currency
+from fairclick.domain.money import CURRENCY_EXPONENTS, Money, MoneyError, check_currency
 from fairclick.domain.values import check_timezone
 from fairclick.web.i18n import N_
 from fairclick.web.i18n import gettext_ as _
@@ -143,10 +143,16 @@ def parse_campaign_form(
             return None
         try:
             minor = Money.parse(text, cur).minor
-        except MoneyError:
-            errors[name] = _("Not an amount in %(currency)s (for example 0.35).") % {
-                "currency": cur
-            }
+        except MoneyError as exc:
+            if "precision" in str(exc):
+                errors[name] = _("At most %(digits)d decimals in %(currency)s.") % {
+                    "digits": CURRENCY_EXPONENTS[cur],
+                    "currency": cur,
+                }
+            else:
+                errors[name] = _("Not an amount in %(currency)s (for example 0.35).") % {
+                    "currency": cur
+                }
             return None
         if minor < 0:
             errors[name] = _("Must not be negative.")

@@ -60,6 +60,18 @@ STATUSES: dict[str, str] = {
 }
 
 
+ACTIONS: dict[str, str] = {
+    "active": N_("Activate"),
+    "paused": N_("Pause"),
+    "ended": N_("End the campaign"),
+}
+
+
+def status_action(code: str) -> str:
+    """The button text that moves a campaign to status `code`."""
+    return _(ACTIONS[code]) if code in ACTIONS else code
+
+
 def reason_text(code: str) -> str:
     """The reason's meaning in plain words, in the request's language."""
     try:
