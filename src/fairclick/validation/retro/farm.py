@@ -38,10 +38,22 @@ def click_farm(clicks: pl.DataFrame, settings: FarmSettings = FarmSettings()) ->
         return []
     valid = valid.with_columns(pl.col("ts").dt.truncate(settings.window).alias("window"))
     groups = ["ip_prefix", "window"]
+    # Only subnets busy enough to matter are examined further (most have a click or two).
+    floor = min(settings.min_clicks, settings.min_regular_clicks)
+    busy = valid.group_by(groups).agg(pl.len().alias("n")).filter(pl.col("n") >= floor)
+    valid = valid.join(busy.select(groups), on=groups, how="semi")
+    if valid.is_empty():
+        return []
+    same_group = (pl.col("ip_prefix") == pl.col("ip_prefix").shift(1)) & (
+        pl.col("window") == pl.col("window").shift(1)
+    )
     stats = (
         valid.sort(["ip_prefix", "ts"])
         .with_columns(
-            pl.col("ts").diff().over(groups).dt.total_microseconds().alias("gap_us")
+            pl.when(same_group)
+            .then(pl.col("ts").diff().dt.total_microseconds())
+            .otherwise(None)
+            .alias("gap_us")
         )
         .group_by(groups)
         .agg(
