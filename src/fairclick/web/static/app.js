@@ -38,12 +38,12 @@
     var clicks = readJson("clicks-chart-data");
     if (clicks) {
       new Chart(document.getElementById("clicks-chart"), {
-        type: "line",
+        type: "bar",
         data: {
           labels: clicks.labels,
           datasets: [
-            { label: clicks.rawLabel, data: clicks.raw, borderColor: "#6b7280", backgroundColor: "#6b7280", borderDash: [6, 4], tension: 0.2 },
-            { label: clicks.validLabel, data: clicks.valid, borderColor: "#1d4e89", backgroundColor: "#1d4e89", tension: 0.2 }
+            { label: clicks.rawLabel, data: clicks.raw, backgroundColor: "#9ca3af" },
+            { label: clicks.validLabel, data: clicks.valid, backgroundColor: "#1d4e89" }
           ]
         },
         options: { animation: reduce ? false : {}, maintainAspectRatio: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
