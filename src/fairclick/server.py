@@ -13,6 +13,7 @@ import importlib
 import importlib.util
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Iterable
 from enum import StrEnum
@@ -106,6 +107,9 @@ def serve(
 ) -> None:
     """Run until SIGINT/SIGTERM. Without an HTTP role (worker only) no port is opened."""
     roles = frozenset(roles)
+    # The journal writer thread needs the GIL right after each fsync; with the default 5 ms
+    # switch interval a busy event loop makes every group commit wait for it (p99 tail).
+    sys.setswitchinterval(0.001)
     app = build_app(settings, roles)
     runner: Any
     try:
