@@ -55,6 +55,9 @@ def test_ledger_commands(test_db: TestDb, tmp_path: Path) -> None:
     )  # fmt: skip
     assert etree.parse(str(xml)).getroot().tag.endswith("Document") and "12.00" in csv.read_text()
     cli.ok("ledger", "payout", "mark-paid", "1")
+    assert [
+        (b["id"], b["status"], b["total_minor"]) for b in cli.json("ledger", "payout", "list")
+    ] == [(1, "paid", 1200)]
     assert "is paid, not open" in cli.fails("ledger", "payout", "cancel", "1")
     page = tmp_path / "nov.html"
     cli.ok(

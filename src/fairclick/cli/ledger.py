@@ -244,6 +244,46 @@ def bank(
         console.print(f"{influencer}: {row.holder} {row.iban} {row.bic}")
 
 
+@payout_app.command("list")
+def list_batches(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (amounts in minor units)."),
+) -> None:
+    """Payout batches, newest first."""
+    with handled(), database().session() as session:
+        batches = payouts.list_batches(session)
+        if as_json:
+            print_json(
+                [
+                    {
+                        "id": b.id,
+                        "currency": b.currency,
+                        "status": b.status,
+                        "items": b.item_count,
+                        "total_minor": b.total_minor,
+                        "created_at": b.created_at,
+                        "decided_at": b.decided_at,
+                    }
+                    for b in batches
+                ]
+            )
+            return
+        print_table(
+            "payout batches",
+            ("batch", "status", "transfers", "total", "created", "decided"),
+            [
+                (
+                    b.id,
+                    b.status,
+                    b.item_count,
+                    _money(b.total_minor, b.currency),
+                    b.created_at,
+                    b.decided_at,
+                )
+                for b in batches
+            ],
+        )
+
+
 @payout_app.command("run")
 def run(
     currency: str = typer.Option("EUR", help="Currency of the batch."),

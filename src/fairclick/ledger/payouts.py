@@ -180,6 +180,11 @@ def get_batch(session: Session, batch_id: int) -> PayoutBatch:
     return batch
 
 
+def list_batches(session: Session, limit: int = 200) -> list[PayoutBatch]:
+    """Payout batches, newest first."""
+    return list(session.scalars(select(PayoutBatch).order_by(PayoutBatch.id.desc()).limit(limit)))
+
+
 def batch_items(session: Session, batch_id: int) -> list[PayoutItem]:
     """The transfers of a batch, by influencer id."""
     return list(
