@@ -5,6 +5,7 @@ The demo owns its folder (`./var/demo/` by default) and rebuilds it on every run
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -106,7 +107,7 @@ def demo(
     if no_serve:
         return
     say("serving until Ctrl-C")
-    try:
+    # Ctrl-C during start-up arrives before the server handles the signal itself.
+    with contextlib.suppress(KeyboardInterrupt):
         serve(config)
-    except KeyboardInterrupt:
-        say("stopped")
+    say("stopped")
