@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from fairclick.clicks.models import Click
@@ -32,6 +35,8 @@ from fairclick.ledger.models import (
 from fairclick.ledger.payouts import cancel_batch, mark_paid, run_payouts, set_bank_account
 from fairclick.ledger.posting import bill_clicks, mature, reverser
 from fairclick.store import Database
+from fairclick.store.models import Base
+from tests.conftest import POSTGRES_URL, require
 from tests.ledger.conftest import START, LedgerWorld, ledger_world
 
 BUDGET, DAILY_CAP, INFLUENCER_CAP = 700, 300, 450
@@ -191,16 +196,44 @@ def test_random_histories_keep_the_ledger_sound(
         path = Path(tmp) / "p.db"
         shutil.copy(sqlite_template, path)
         db = Database.from_url(f"sqlite:///{path}")
-        world = ledger_world(
-            db, budget=BUDGET, daily_cap=DAILY_CAP, influencer_cap=INFLUENCER_CAP, hold_days=3
-        )
-        run = Run(db, world)
-        with db.session() as session:
-            for name, iid in world.influencers.items():
-                set_bank_account(session, iid, name.title(), "DE89 3704 0044 0532 0130 00")
-        for op in ops:
-            with db.session() as session:
-                _apply(session, run, op)
-            with db.session() as session:
-                _check(session, run)
+        try:
+            _play(db, ops)
+        finally:
+            db.engine.dispose()
+
+
+@pytest.mark.postgres
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ops=operations)
+def test_random_histories_keep_the_ledger_sound_on_postgresql(
+    ops: list[tuple[str, object]],
+) -> None:
+    require("postgresql")
+    schema = f"fct_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    db = Database.from_url(f"{POSTGRES_URL}?options={quote(f'-csearch_path={schema}')}")
+    try:
+        Base.metadata.create_all(db.engine)
+        _play(db, ops)
+    finally:
         db.engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _play(db: Database, ops: list[tuple[str, object]]) -> None:
+    world = ledger_world(
+        db, budget=BUDGET, daily_cap=DAILY_CAP, influencer_cap=INFLUENCER_CAP, hold_days=3
+    )
+    run = Run(db, world)
+    with db.session() as session:
+        for name, iid in world.influencers.items():
+            set_bank_account(session, iid, name.title(), "DE89 3704 0044 0532 0130 00")
+    for op in ops:
+        with db.session() as session:
+            _apply(session, run, op)
+        with db.session() as session:
+            _check(session, run)
