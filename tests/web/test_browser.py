@@ -262,6 +262,15 @@ def test_advertiser_influencer_clicks_report_and_language(browser: Any, live: Li
     assert "not a web browser" in lucas.page.content()
     lucas.shot("influencer-clicks")
 
+    # The month's statements, from the ledger the worker billed through.
+    month = datetime.now(UTC).strftime("%Y-%m")
+    anna.go(f"/statements/{month}")
+    assert name in anna.page.inner_text("main")
+    anna.shot("advertiser-statement")
+    lucas.go(f"/me/statements/{month}")
+    assert name in lucas.page.inner_text("main")
+    lucas.shot("influencer-statement")
+
     # The language switch.
     anna.go(f"/campaigns/{campaign_id}")
     anna.page.get_by_role("button", name="Français").click()

@@ -22,7 +22,7 @@ from fairclick.store import Database
 from fairclick.web import i18n
 from fairclick.web.labels import reason_text, status_action, status_text
 from fairclick.web.pages import WebContext, render
-from fairclick.web.routes import admin, advertiser, auth, influencer
+from fairclick.web.routes import admin, advertiser, auth, influencer, statements
 from fairclick.web.security import LoginLimiter
 
 HERE = Path(__file__).parent
@@ -120,6 +120,7 @@ def create_web(
         *advertiser.routes,
         *influencer.routes,
         *admin.routes,
+        *statements.routes,
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(

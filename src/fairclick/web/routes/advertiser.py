@@ -162,9 +162,13 @@ def statements(request: Request, session: Session, actor: Actor) -> Response:
     campaigns: list[Campaign] = list(session.scalars(campaigns_query(actor).order_by(Campaign.id)))
     frame = reports.load_clicks(session, campaign_ids=[c.id for c in campaigns])
     months: list[dict[str, Any]] = []
+    orgs = {o.id: o.key for o in session.scalars(select(Organisation))} if actor.is_admin else {}
     for campaign in campaigns:
         monthly = reports.by_month(frame.filter(frame["campaign_id"] == campaign.id))
-        months.extend({"campaign": campaign, **row} for row in monthly.iter_rows(named=True))
+        months.extend(
+            {"campaign": campaign, "org_key": orgs.get(campaign.organisation_id, ""), **row}
+            for row in monthly.iter_rows(named=True)
+        )
     months.sort(key=lambda row: (row["month"], row["campaign"].id), reverse=True)
     return render(request, "advertiser/statements.html", months=months)
 
