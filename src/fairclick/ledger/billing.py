@@ -39,6 +39,7 @@ from fairclick.ledger.models import (
     PostingState,
 )
 from fairclick.ledger.rates import CampaignWindow, Override, RateCard, gate, local_day, rate_for
+from fairclick.store.base import utcnow
 
 # Spend counters are always kept; without a cap their limit is simply out of reach.
 NO_CAP = 2**62
@@ -338,7 +339,7 @@ def finish(ctx: Context, postings: Sequence[Posting], now: datetime) -> None:
                 "influencer_id": p.influencer_id,
                 "memo": "",
                 "by": "worker",
-                "created_at": now,
+                "created_at": utcnow(),
             }
             for p in billed
         ]
