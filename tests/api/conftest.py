@@ -35,11 +35,22 @@ class Api:
         return self.world.headers(role)
 
 
-@pytest.fixture
-def api(test_db: TestDb) -> Iterator[Api]:
-    """The API on a fresh database holding the test world (tests/api/world.py), whose logins
-    have no passwords (tokens are issued directly)."""
+def _api(test_db: TestDb) -> Iterator[Api]:
     world = build_world(test_db.db, passwords=False)
     app = create_api(api_settings(test_db.url), test_db.db)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client=client, world=world, db=test_db.db)
+
+
+@pytest.fixture
+def api(test_db: TestDb) -> Iterator[Api]:
+    """The API on a fresh database holding the test world (tests/api/world.py), whose logins
+    have no passwords (tokens are issued directly); once on SQLite, once on PostgreSQL."""
+    yield from _api(test_db)
+
+
+@pytest.fixture
+def sqlite_api(sqlite_db: TestDb) -> Iterator[Api]:
+    """The same on SQLite only, for tests whose subject does not depend on the engine
+    (routing, body parsing, request validation)."""
+    yield from _api(sqlite_db)

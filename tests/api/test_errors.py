@@ -41,7 +41,8 @@ def _count(api: Api, model: Any) -> int:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def test_unknown_route_and_wrong_method(api: Api) -> None:
+def test_unknown_route_and_wrong_method(sqlite_api: Api) -> None:
+    api = sqlite_api
     _problem(api.client.get("/api/v1/nothing-here"), 404, "not-found")
     _problem(api.client.get("/elsewhere"), 404, "not-found")
     response = api.client.put("/api/v1/campaigns", headers=api.as_(ADMIN))
@@ -49,7 +50,8 @@ def test_unknown_route_and_wrong_method(api: Api) -> None:
     assert "GET" in response.headers["allow"]
 
 
-def test_missing_and_bad_tokens_are_401_with_a_challenge(api: Api) -> None:
+def test_missing_and_bad_tokens_are_401_with_a_challenge(sqlite_api: Api) -> None:
+    api = sqlite_api
     for headers in (
         {},
         {"Authorization": "Bearer fc_not-a-real-token"},
@@ -61,7 +63,8 @@ def test_missing_and_bad_tokens_are_401_with_a_challenge(api: Api) -> None:
         assert response.headers["www-authenticate"] == "Bearer"
 
 
-def test_oversized_body_by_content_length_is_413_before_reading(api: Api) -> None:
+def test_oversized_body_by_content_length_is_413_before_reading(sqlite_api: Api) -> None:
+    api = sqlite_api
     big = b'{"key": "' + b"a" * (1024 * 1024) + b'"}'
     response = api.client.post(
         "/api/v1/organisations",
@@ -71,7 +74,9 @@ def test_oversized_body_by_content_length_is_413_before_reading(api: Api) -> Non
     _problem(response, 413, "payload-too-large")
 
 
-def test_oversized_streamed_body_is_413(api: Api) -> None:
+def test_oversized_streamed_body_is_413(sqlite_api: Api) -> None:
+    api = sqlite_api
+
     def chunks() -> Iterator[bytes]:
         yield b'{"key": "'
         for _ in range(20):
@@ -87,7 +92,8 @@ def test_oversized_streamed_body_is_413(api: Api) -> None:
     _problem(response, 413, "payload-too-large")
 
 
-def test_a_body_just_under_the_limit_is_read(api: Api) -> None:
+def test_a_body_just_under_the_limit_is_read(sqlite_api: Api) -> None:
+    api = sqlite_api
     padding = "a" * (1024 * 1024 - 200)
     response = api.client.post(
         "/api/v1/organisations",
@@ -98,14 +104,16 @@ def test_a_body_just_under_the_limit_is_read(api: Api) -> None:
     assert body["errors"] == [{"field": "pad", "message": "Extra inputs are not permitted"}]
 
 
-def test_non_utf8_and_malformed_json_are_400(api: Api) -> None:
+def test_non_utf8_and_malformed_json_are_400(sqlite_api: Api) -> None:
+    api = sqlite_api
     headers = {**api.as_(ADMIN), "content-type": "application/json"}
     for content in (b'{"key": "\xff\xfe", "name": "x"}', b'{"key": ', b"[1, 2", b"\x00\x01"):
         response = api.client.post("/api/v1/organisations", content=content, headers=headers)
         _problem(response, 400, "malformed-json")
 
 
-def test_wrong_types_name_each_field(api: Api) -> None:
+def test_wrong_types_name_each_field(sqlite_api: Api) -> None:
+    api = sqlite_api
     body = {**CAMPAIGN, "budget": "lots", "start": "yesterday", "dedupe_window_hours": -1}
     response = api.client.post("/api/v1/campaigns", json=body, headers=api.as_(ADV_A))
     problem = _problem(response, 422, "validation-error")
@@ -221,7 +229,8 @@ def test_illegal_transitions_are_409(api: Api) -> None:
     _problem(response, 422, "validation-error")
 
 
-def test_post_urls_are_validated(api: Api) -> None:
+def test_post_urls_are_validated(sqlite_api: Api) -> None:
+    api = sqlite_api
     response = api.client.post(
         "/api/v1/posts",
         json={
@@ -234,7 +243,9 @@ def test_post_urls_are_validated(api: Api) -> None:
     _problem(response, 422, "validation-error")
 
 
-def test_an_unexpected_error_is_a_bare_500(api: Api) -> None:
+def test_an_unexpected_error_is_a_bare_500(sqlite_api: Api) -> None:
+    api = sqlite_api
+
     def boom() -> None:
         raise RuntimeError("secret internal detail /etc/passwd")
 

@@ -99,7 +99,8 @@ def test_a_cursor_does_not_widen_the_scope(api: Api) -> None:
         ({"cursor": "x" * 300}, "cursor"),
     ],
 )
-def test_bad_paging_parameters_are_422(api: Api, params: dict[str, Any], field: str) -> None:
+def test_bad_paging_parameters_are_422(sqlite_api: Api, params: dict[str, Any], field: str) -> None:
+    api = sqlite_api
     response = api.client.get("/api/v1/campaigns", params=params, headers=api.as_(ADMIN))
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
