@@ -40,9 +40,11 @@ def invalidate(
     at: datetime,
     evidence: Mapping[str, object] | None = None,
     reverser: Reverser | None = None,
+    evidence_by_click: Mapping[str, Mapping[str, object]] | None = None,
 ) -> ReverdictResult:
     """Add `reason` to each click (making it invalid) and record the change; clicks that
-    already carry the reason are left alone, so the call is idempotent."""
+    already carry the reason are left alone, so the call is idempotent. Evidence is `evidence`
+    for every click, or each click's own from `evidence_by_click`."""
     changed = reversed_billed = 0
     for start in range(0, len(click_ids), 500):
         chunk = click_ids[start : start + 500]
@@ -50,6 +52,7 @@ def invalidate(
             if reason.value in click.reasons:
                 continue
             new_reasons = _ordered([*click.reasons, reason.value])
+            own = dict((evidence_by_click or {}).get(click.click_id, evidence or {}))
             session.add(
                 VerdictChange(
                     click_id=click.click_id,
@@ -59,13 +62,13 @@ def invalidate(
                     new_verdict=Verdict.INVALID.value,
                     old_reasons=list(click.reasons),
                     new_reasons=new_reasons,
-                    evidence=dict(evidence or {}),
+                    evidence=own,
                 )
             )
             was_billed = click.billing == Billing.BILLED
             click.verdict = Verdict.INVALID.value
             click.reasons = new_reasons
-            click.evidence = {**click.evidence, reason.value: dict(evidence or {})}
+            click.evidence = {**click.evidence, reason.value: own}
             if was_billed and reverser is not None:
                 reverser(session, click.click_id, reason.value, at, by)
                 reversed_billed += 1

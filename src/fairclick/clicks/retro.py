@@ -1,0 +1,136 @@
+"""Retro-analysis of stored clicks: the windowed SIVT detectors (burst, click farm, click ring)
+over the clicks still inside their campaign's hold period, applied as re-verdicts.
+
+The worker runs it every few minutes and `fairclick ingest` at its end. Detectors are pure and
+vectorised (`fairclick.validation.retro`); this module loads their input with one query per
+chunk of time, records each re-verdict as an event and hands billed clicks to the ledger.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import polars as pl
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fairclick.campaigns.models import Campaign
+from fairclick.clicks.models import Click
+from fairclick.clicks.reverdict import Reverser, invalidate
+from fairclick.domain.reasons import Reason
+from fairclick.influencers.models import SocialAccount
+from fairclick.validation.retro import REQUIRED, analyse
+
+
+@dataclass
+class RetroResult:
+    """What one retro-analysis run looked at and changed."""
+
+    clicks_examined: int = 0
+    reverdicted: int = 0
+    reversed_billed: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+
+
+def _frame(session: Session, since: datetime, until: datetime) -> pl.DataFrame:
+    reach = (
+        select(SocialAccount.influencer_id, func.max(SocialAccount.followers).label("reach"))
+        .group_by(SocialAccount.influencer_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Click.click_id,
+            Click.ts,
+            Click.link_id,
+            Click.code,
+            Click.campaign_id,
+            Click.influencer_id,
+            Click.visitor_key,
+            Click.ip_prefix,
+            Click.asn,
+            Click.browser,
+            Click.os,
+            Click.device,
+            Click.verdict,
+            reach.c.reach,
+        )
+        .outerjoin(reach, reach.c.influencer_id == Click.influencer_id)
+        .where(Click.ts >= since, Click.ts < until, Click.status == 302)
+    )
+    rows = session.execute(query).all()
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "click_id": pl.String,
+            "ts": pl.Datetime("us", "UTC"),
+            "link_id": pl.Int64,
+            "code": pl.String,
+            "campaign_id": pl.Int64,
+            "influencer_id": pl.Int64,
+            "visitor_key": pl.String,
+            "ip_prefix": pl.String,
+            "asn": pl.Int64,
+            "browser": pl.String,
+            "os": pl.String,
+            "device": pl.String,
+            "verdict": pl.String,
+            "reach": pl.Int64,
+        },
+        orient="row",
+    )
+    return frame.with_columns(
+        pl.when(pl.col("link_id").is_not_null())
+        .then(pl.lit("link:") + pl.col("link_id").cast(pl.String))
+        .otherwise(pl.lit("code:") + pl.col("code"))
+        .alias("link"),
+        pl.concat_str(
+            [
+                pl.col("browser").fill_null("None"),
+                pl.col("os").fill_null("None"),
+                pl.col("device").fill_null("None"),
+            ],
+            separator="/",
+        ).alias("device"),
+    ).select([*REQUIRED, "reach"])
+
+
+def hold_window(session: Session, now: datetime) -> datetime:
+    """The oldest time a re-verdict can still change billing: now minus the longest hold."""
+    longest = session.scalar(select(func.max(Campaign.hold_days))) or 14
+    return now - timedelta(days=int(longest))
+
+
+def run_retro(
+    session: Session,
+    *,
+    since: datetime,
+    until: datetime,
+    at: datetime,
+    reverser: Reverser | None,
+) -> RetroResult:
+    """Analyse the stored clicks with `since <= ts < until` and apply what the detectors find."""
+    frame = _frame(session, since, until)
+    result = RetroResult(clicks_examined=frame.height)
+    if frame.is_empty():
+        return result
+    by_reason: dict[Reason, dict[str, dict[str, object]]] = defaultdict(dict)
+    for found in analyse(frame, platform=True):
+        for reason in found.new_reasons:
+            by_reason[reason][found.click_id] = found.evidence.get(reason.value, {})
+    for reason, evidence in by_reason.items():
+        done = invalidate(
+            session,
+            list(evidence),
+            reason,
+            by=f"retro:{reason.value}",
+            at=at,
+            reverser=reverser,
+            evidence_by_click=evidence,
+        )
+        result.reverdicted += done.changed
+        result.reversed_billed += done.reversed_billed
+        result.by_reason[reason.value] = done.changed
+    return result
