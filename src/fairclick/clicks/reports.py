@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from fairclick.clicks.models import Click
@@ -81,10 +81,13 @@ class Summary:
         return self.valid / self.raw if self.raw else None
 
 
+EMPTY = Summary(0, 0, 0, 0, 0, 0)
+
+
 def summary(df: pl.DataFrame) -> Summary:
     """Raw, valid, invalid and billed counts, and billed amounts."""
     if df.is_empty():
-        return Summary(0, 0, 0, 0, 0, 0)
+        return EMPTY
     row = df.select(
         pl.len().alias("raw"),
         (pl.col("verdict") == "valid").sum().alias("valid"),
@@ -94,6 +97,34 @@ def summary(df: pl.DataFrame) -> Summary:
         pl.col("payout_minor").sum().alias("payout_minor"),
     ).row(0, named=True)
     return Summary(**{key: int(value or 0) for key, value in row.items()})
+
+
+def totals(
+    session: Session,
+    *,
+    campaign_ids: Sequence[int] | None = None,
+    influencer_id: int | None = None,
+) -> dict[int, Summary]:
+    """`Summary` per campaign, aggregated in SQL (no click leaves the database): what lists
+    and live counters read. Campaigns without clicks are absent."""
+    query = select(
+        Click.campaign_id,
+        func.count(),
+        func.sum(case((Click.verdict == "valid", 1), else_=0)),
+        func.sum(case((Click.verdict == "invalid", 1), else_=0)),
+        func.sum(case((Click.billing == "billed", 1), else_=0)),
+        func.coalesce(func.sum(Click.amount_minor), 0),
+        func.coalesce(func.sum(Click.payout_minor), 0),
+    ).group_by(Click.campaign_id)
+    if campaign_ids is not None:
+        query = query.where(Click.campaign_id.in_(list(campaign_ids)))
+    if influencer_id is not None:
+        query = query.where(Click.influencer_id == influencer_id)
+    out = {}
+    for campaign_id, *values in session.execute(query):
+        if campaign_id is not None:
+            out[int(campaign_id)] = Summary(*(int(v or 0) for v in values))
+    return out
 
 
 def bucket_for(df: pl.DataFrame) -> str:

@@ -39,12 +39,8 @@ def campaign_list(request: Request, session: Session, actor: Actor) -> Response:
     campaigns: list[Campaign] = list(
         session.scalars(campaigns_query(actor).order_by(Campaign.id.desc()))
     )
-    frame = reports.load_clicks(session, campaign_ids=[c.id for c in campaigns])
-    per_campaign = {}
-    for campaign in campaigns:
-        per_campaign[campaign.id] = reports.summary(
-            frame.filter(frame["campaign_id"] == campaign.id)
-        )
+    found = reports.totals(session, campaign_ids=[c.id for c in campaigns])
+    per_campaign = {c.id: found.get(c.id, reports.EMPTY) for c in campaigns}
     return render(request, "advertiser/campaigns.html", campaigns=campaigns, stats=per_campaign)
 
 

@@ -131,12 +131,12 @@ def campaign_report(request: Request, session: Session, actor: Actor) -> Respons
 @page()
 def counters(request: Request, session: Session, actor: Actor) -> Response:
     campaign = campaign_for(session, actor, int(request.path_params["campaign_id"]))
-    frame = reports.load_clicks(session, campaign_ids=[campaign.id])
+    found = reports.totals(session, campaign_ids=[campaign.id])
     return render(
         request,
         "partials/counters.html",
         campaign=campaign,
-        summary=reports.summary(frame),
+        summary=found.get(campaign.id, reports.EMPTY),
         fragment=True,
     )
 
