@@ -31,6 +31,8 @@ from tests.api.world import (
     ADV_A,
     ADV_B,
     ANON,
+    CLICK_X,
+    CLICK_Y,
     EMAILS,
     INF_X,
     INF_Y,
@@ -152,6 +154,13 @@ MATRIX: dict[tuple[str, str], dict[str, Expect]] = {
     ("tokens", "create"): _row(201, 201, 201, 201, 201, 401),
     ("tokens", "update"): NA,
     ("tokens", "action"): _row(404, 404, 404, 204, 404, 401),
+    ("clicks", "list"): _row(
+        _set(CLICK_X, CLICK_Y), _set(CLICK_X), _set(CLICK_Y), _set(CLICK_X), _set(CLICK_Y), 401
+    ),
+    ("clicks", "get"): _row(200, 200, 404, 200, 404, 401),
+    ("clicks", "create"): NA,
+    ("clicks", "update"): NA,
+    ("clicks", "action"): NA,
     ("me", "list"): NA,
     ("me", "get"): _row(200, 200, 200, 200, 200, 401),
     ("me", "create"): NA,
@@ -183,6 +192,7 @@ def _request(w: Built, resource: str, action: str, role: str) -> tuple[str, str,
         "links": w.default_link[("a-main", "lucasl77")],
         "posts": w.post[("a-main", "lucasl77")],
         "tokens": w.token_id["inf_x-spare"],
+        "clicks": CLICK_X,
     }
     if resource == "me":
         return {"get": "GET"}.get(action, "POST"), "/api/v1/me", None
@@ -255,6 +265,8 @@ def _create_body(w: Built, resource: str, role: str) -> dict[str, Any]:
                 "text": "Où voter dimanche : la carte des bureaux",
                 "posted_at": "2025-11-18T08:00:00Z",
             }
+        case "clicks":
+            return {}  # clicks come from the redirect, never from the API: 405
         case "tokens":
             if role == ANON:
                 return {"email": "nobody@example.org", "password": "not-a-password"}
@@ -273,6 +285,8 @@ def _label(w: Built, resource: str, item: dict[str, Any]) -> str:
             return str(item["email"])
         case "tokens":
             return str(item["name"])
+        case "clicks":
+            return str(item["click_id"])
         case "enrolments" | "posts":
             return f"{campaigns[item['campaign_id']]}/{influencers[item['influencer_id']]}"
         case "links":

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from fairclick.api.app import create_api
 from fairclick.domain.clock import FixedClock
 from tests.api.conftest import BASE_URL, Api, api_settings
-from tests.api.world import ADMIN, ADV_A, ADV_B, INF_X, INF_Y
+from tests.api.world import ADMIN, ADV_A, ADV_B, CLICK_X, CLICK_Y, INF_X, INF_Y
 from tests.conftest import TestDb
 
 V1 = "/api/v1"
@@ -350,5 +350,28 @@ def test_openapi_documents_every_resource(sqlite_api: Api) -> None:
         "enrolments",
         "links",
         "posts",
+        "clicks",
     ):
         assert f"{V1}/{resource}" in paths, resource
+
+
+def test_clicks_show_reasons_and_only_the_readers_money(api: Api) -> None:
+    c = api.client
+    own = _ok(c.get(f"{V1}/clicks", headers=api.as_(INF_Y)))["items"]
+    assert [click["verdict"] for click in own] == ["invalid"]
+    reason = own[0]["reasons"][0]
+    assert reason["code"] == "datacenter" and reason["ivt_class"] == "GIVT"
+    assert "hosting" in reason["meaning"]
+    x_click = _ok(c.get(f"{V1}/clicks/{CLICK_X}", headers=api.as_(INF_X)))
+    assert (x_click["payout"], x_click["amount"], x_click["currency"]) == (45, None, "EUR")
+    charged = _ok(c.get(f"{V1}/clicks/{CLICK_X}", headers=api.as_(ADV_A)))
+    assert (charged["amount"], charged["payout"]) == (59, None)
+    both = _ok(c.get(f"{V1}/clicks/{CLICK_X}", headers=api.as_(ADMIN)))
+    assert (both["amount"], both["payout"]) == (59, 45)
+    invalid = _ok(c.get(f"{V1}/clicks", params={"verdict": "invalid"}, headers=api.as_(ADMIN)))
+    assert [click["click_id"] for click in invalid["items"]] == [CLICK_Y]
+    by_campaign = {"campaign_id": api.world.campaign["a-main"]}
+    assert [
+        i["click_id"]
+        for i in _ok(c.get(f"{V1}/clicks", params=by_campaign, headers=api.as_(ADMIN)))["items"]
+    ] == [CLICK_X]

@@ -7,6 +7,7 @@
 | influencer X `lucasl77` (login) | approved in `a-main`, a default link and a declared post |
 | influencer Y `camille.voyage` (login) | approved in `b-main`, a default link and a declared post |
 | influencer Z `zoe` (no login) | applied to `a-approval` |
+| clicks | one valid, billed click through X's post; one invalid click through Y's |
 
 Roles acting: admin, advertiser of A (anna), advertiser of B (ben), X, Y, and anonymous.
 """
@@ -15,14 +16,17 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from fairclick.accounts.models import Organisation, User
 from fairclick.accounts.schemas import TokenIn
 from fairclick.accounts.service import issue_token
 from fairclick.campaigns.models import Campaign, Enrolment
+from fairclick.clicks.models import Click
 from fairclick.influencers.models import Influencer
 from fairclick.links.models import Link, Post
 from fairclick.store import Database
@@ -30,6 +34,7 @@ from tests.factories import load_world
 
 ADMIN, ADV_A, ADV_B, INF_X, INF_Y, ANON = "admin", "adv_a", "adv_b", "inf_x", "inf_y", "anon"
 ROLES = (ADMIN, ADV_A, ADV_B, INF_X, INF_Y, ANON)
+CLICK_X, CLICK_Y = "01JCLICKX00000000000000000", "01JCLICKY00000000000000000"
 
 EMAILS = {
     ADMIN: "admin@fairclick.example",
@@ -189,4 +194,41 @@ def build_world(db: Database, *, passwords: bool = True) -> Built:
             built.token[role], built.token_id[role] = secret, row.id
         spare, _ = issue_token(session, users[EMAILS[INF_X]], TokenIn(name="inf_x-spare"))
         built.token_id["inf_x-spare"] = spare.id
+        _add_clicks(session, built)
     return built
+
+
+def _add_clicks(session: Session, built: Built) -> None:
+    """One billed click through X's post, one invalid click through Y's (as the worker would
+    have written them), ids `CLICK_X` and `CLICK_Y`."""
+    for seq, (click_id, code, verdict, reasons, amount, payout) in enumerate(
+        [
+            (CLICK_X, "lucasPost1", "valid", [], 59, 45),
+            (CLICK_Y, "camillePost1", "invalid", ["datacenter"], 0, 0),
+        ],
+        start=1,
+    ):
+        link = session.scalars(select(Link).where(Link.code == code)).one()
+        post = session.scalars(select(Post).where(Post.link_id == link.id)).one()
+        session.add(
+            Click(
+                click_id=click_id,
+                seq=seq,
+                ts=datetime(2025, 11, 17, 8, seq, tzinfo=UTC),
+                code=code,
+                link_id=link.id,
+                campaign_id=link.campaign_id,
+                influencer_id=link.influencer_id,
+                post_id=post.id,
+                method="GET",
+                status=302,
+                ip_prefix="90.12.4.0/24",
+                verdict=verdict,
+                reasons=reasons,
+                billing="billed" if amount else "unbilled",
+                unbilled_cause=None if amount else "invalid",
+                amount_minor=amount,
+                payout_minor=payout,
+                currency="EUR",
+            )
+        )

@@ -85,6 +85,8 @@ class Action(StrEnum):
     ENROLMENT_DECIDE = "enrolment.decide"
     LINK_CREATE = "link.create"
     POST_CREATE = "post.create"
+    CLICK_READ_CHARGE = "click.read_charge"
+    CLICK_READ_PAYOUT = "click.read_payout"
 
 
 def _advertiser_of(actor: Actor, organisation_id: int | None) -> bool:
@@ -101,7 +103,8 @@ def can(actor: Actor | None, action: Action, resource: Any = None) -> bool:
 
     Resources: organisation.update, campaign.create → Organisation; influencer.* → Influencer;
     campaign.update/read_private, enrolment.apply/invite/decide → Campaign;
-    link.create, post.create → Enrolment; user.*, organisation.create, influencer.create → None.
+    link.create, post.create → Enrolment; click.read_* → Click (already in the actor's scope);
+    user.*, organisation.create, influencer.create → None.
     """
     if actor is None:
         return False
@@ -123,6 +126,12 @@ def can(actor: Actor | None, action: Action, resource: Any = None) -> bool:
             )
         case Action.INFLUENCER_UPDATE | Action.INFLUENCER_READ_PRIVATE:
             return isinstance(resource, Influencer) and _self_influencer(actor, resource.id)
+        case Action.CLICK_READ_CHARGE:
+            # What the advertiser pays: for the advertisers of the click's campaign, whose
+            # clicks are the only ones `visible_clicks` shows them.
+            return isinstance(resource, Click) and actor.is_advertiser
+        case Action.CLICK_READ_PAYOUT:
+            return isinstance(resource, Click) and _self_influencer(actor, resource.influencer_id)
         case Action.LINK_CREATE | Action.POST_CREATE:
             return isinstance(resource, Enrolment) and _self_influencer(
                 actor, resource.influencer_id
@@ -280,13 +289,14 @@ def get_visible(
     actor: Actor,
     scope: Callable[[Actor], Select[T]],
     model: type[T],
-    object_id: int,
+    object_id: int | str,
     label: str,
+    *,
+    key: str = "id",
 ) -> T:
-    """The object `object_id` among those `scope(actor)` selects, or `NotFound` (the same
-    answer whether it does not exist or the actor may not know it exists)."""
-    id_column = model.id  # type: ignore[attr-defined]
-    found = session.scalar(scope(actor).where(id_column == object_id))
+    """The object whose `key` column is `object_id` among those `scope(actor)` selects, or
+    `NotFound` (the same answer whether it does not exist or the actor may not know it does)."""
+    found = session.scalar(scope(actor).where(getattr(model, key) == object_id))
     if found is None:
         raise NotFound(f"no {label} {object_id}")
     return found

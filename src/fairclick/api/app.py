@@ -7,7 +7,15 @@ from fastapi import APIRouter, FastAPI
 from fairclick import __version__
 from fairclick.api.limits import MAX_BODY_BYTES, BodySizeLimit
 from fairclick.api.problems import install_problem_handlers
-from fairclick.api.routes import accounts, auth, campaigns, enrolments, influencers, links
+from fairclick.api.routes import (
+    accounts,
+    auth,
+    campaigns,
+    clicks,
+    enrolments,
+    influencers,
+    links,
+)
 from fairclick.config import Settings
 from fairclick.domain.clock import Clock, system_clock
 from fairclick.store import Database
@@ -34,7 +42,7 @@ def create_api(settings: Settings, database: Database, clock: Clock = system_clo
     app.state.clock = clock
     install_problem_handlers(app)
     v1 = APIRouter(prefix=API_PREFIX)
-    for module in (auth, accounts, influencers, campaigns, enrolments, links):
+    for module in (auth, accounts, influencers, campaigns, enrolments, links, clicks):
         v1.include_router(module.router)
     app.include_router(v1)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)

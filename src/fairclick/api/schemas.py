@@ -273,3 +273,34 @@ class MeOut(BaseModel):
 class SignupOut(BaseModel):
     user: UserOut
     influencer: InfluencerOut
+
+
+class ReasonOut(BaseModel):
+    code: str
+    ivt_class: str | None
+    meaning: str | None
+
+
+class ClickOut(BaseModel):
+    """A click as kept (no raw IP). `amount` is what the advertiser was charged (shown to the
+    campaign's advertisers), `payout` what the influencer earns (shown to the influencer);
+    both in minor units of `currency`, 0 unless billed; operators see both."""
+
+    click_id: str
+    ts: datetime
+    code: str
+    link_id: int | None
+    campaign_id: int | None
+    influencer_id: int | None
+    post_id: int | None
+    method: str
+    country: str | None
+    device: str | None
+    browser: str | None
+    verdict: str
+    reasons: list[ReasonOut]
+    billing: str
+    unbilled_cause: str | None
+    currency: str | None
+    amount: int | None = None
+    payout: int | None = None

@@ -8,7 +8,9 @@ from fairclick.accounts.models import ApiToken, Organisation, User
 from fairclick.accounts.policy import Action, Actor, can
 from fairclick.api import schemas as s
 from fairclick.campaigns.models import Campaign, Enrolment
+from fairclick.clicks.models import Click
 from fairclick.domain.influence import tier_for_reach
+from fairclick.domain.reasons import Reason
 from fairclick.influencers.models import Influencer
 from fairclick.influencers.service import session_count, social_accounts
 from fairclick.links.models import Link, Post
@@ -161,3 +163,38 @@ def post(session: Session, base_url: str, row: Post) -> s.PostOut:
         incitement_label=row.incitement_label,
         created_at=row.created_at,
     )
+
+
+def _reason(code: str) -> s.ReasonOut:
+    try:
+        known = Reason(code)
+    except ValueError:  # a code from a newer version: shown as it is
+        return s.ReasonOut(code=code, ivt_class=None, meaning=None)
+    return s.ReasonOut(code=code, ivt_class=known.ivt_class.value, meaning=known.meaning)
+
+
+def click(actor: Actor | None, row: Click) -> s.ClickOut:
+    """The click; its money only for those it concerns."""
+    out = s.ClickOut(
+        click_id=row.click_id,
+        ts=row.ts,
+        code=row.code,
+        link_id=row.link_id,
+        campaign_id=row.campaign_id,
+        influencer_id=row.influencer_id,
+        post_id=row.post_id,
+        method=row.method,
+        country=row.country,
+        device=row.device,
+        browser=row.browser,
+        verdict=row.verdict,
+        reasons=[_reason(code) for code in row.reasons or []],
+        billing=row.billing,
+        unbilled_cause=row.unbilled_cause,
+        currency=row.currency,
+    )
+    if can(actor, Action.CLICK_READ_CHARGE, row):
+        out.amount = row.amount_minor
+    if can(actor, Action.CLICK_READ_PAYOUT, row):
+        out.payout = row.payout_minor
+    return out
