@@ -375,3 +375,11 @@ def test_clicks_show_reasons_and_only_the_readers_money(api: Api) -> None:
         i["click_id"]
         for i in _ok(c.get(f"{V1}/clicks", params=by_campaign, headers=api.as_(ADMIN)))["items"]
     ] == [CLICK_X]
+
+
+def test_openapi_documents_problem_answers(sqlite_api: Api) -> None:
+    spec = _ok(sqlite_api.client.get(f"{V1}/openapi.json"))
+    answers = spec["paths"][f"{V1}/campaigns/{{campaign_id}}"]["patch"]["responses"]
+    assert {"200", "401", "403", "404", "422"} <= set(answers)
+    assert "application/problem+json" in answers["404"]["content"]
+    assert sqlite_api.client.get(f"{V1}/docs").status_code == 404  # no CDN-loading pages

@@ -16,6 +16,7 @@ from fairclick.api.routes import (
     influencers,
     links,
 )
+from fairclick.api.schemas import PROBLEM_RESPONSES
 from fairclick.config import Settings
 from fairclick.domain.clock import Clock, system_clock
 from fairclick.store import Database
@@ -34,14 +35,16 @@ def create_api(settings: Settings, database: Database, clock: Clock = system_clo
         version=__version__,
         summary="Pay-per-click influencer links with honest counting",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        # No Swagger/ReDoc pages: they load their scripts from a CDN, and nothing here fetches
+        # from outside at run time. The OpenAPI document feeds any local viewer.
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
     app.state.database = database
     app.state.clock = clock
     install_problem_handlers(app)
-    v1 = APIRouter(prefix=API_PREFIX)
+    v1 = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
     for module in (auth, accounts, influencers, campaigns, enrolments, links, clicks):
         v1.include_router(module.router)
     app.include_router(v1)

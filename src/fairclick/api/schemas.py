@@ -35,6 +35,40 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None
 
 
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457), served as `application/problem+json`."""
+
+    type: str = Field(examples=["https://fairclick.dev/problems/validation-error"])
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+def _problem_response(description: str) -> dict[str, object]:
+    return {
+        "model": Problem,
+        "description": description,
+        "content": {"application/problem+json": {}},
+    }
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: _problem_response("Malformed JSON body"),
+    401: _problem_response("No token, or a bad, expired or revoked one"),
+    403: _problem_response("Action denied on an object you can see"),
+    404: _problem_response("Unknown, or not yours to see"),
+    409: _problem_response("Conflict or illegal state transition"),
+    413: _problem_response("Body over 1 MiB"),
+    422: _problem_response("Invalid input, every field at fault in `errors`"),
+}
+
+
 # --- inputs --------------------------------------------------------------------------------
 
 
