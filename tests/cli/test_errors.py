@@ -108,3 +108,10 @@ def test_the_installed_script_reports_bad_configuration_in_one_line(tmp_path: Pa
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("error: bad setting FAIRCLICK_PORT")
+
+
+def test_arguments_that_are_not_utf8_are_refused(cli: Cli) -> None:
+    # How undecodable command-line bytes reach Python: as lone surrogates.
+    line = cli.fails("org", "create", "k", "--name", "caf\udce9", code=2)
+    assert "not valid UTF-8" in line
+    assert cli.json("org", "list") == []

@@ -12,8 +12,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from fairclick.accounts.service import get_organisation_by_key
-from fairclick.campaigns import enrolments as enrolment_rules
-from fairclick.campaigns.models import Campaign, CampaignStatus, Enrolment, Openness, Strictness
+from fairclick.campaigns.models import Campaign, CampaignStatus, Openness, Strictness
 from fairclick.campaigns.schemas import CampaignIn, CampaignUpdate
 from fairclick.campaigns.service import (
     change_status,
@@ -32,11 +31,9 @@ from fairclick.cli.common import (
     print_table,
     say,
 )
+from fairclick.cli.enrolments import ENROLMENT_COMMANDS
 from fairclick.cli.parsing import amount, currency_code, money_text, network, rate_card, timestamp
-from fairclick.domain.clock import system_clock
-from fairclick.domain.errors import NotFound
 from fairclick.domain.influence import Tier
-from fairclick.influencers.service import get_influencer_by_key
 
 campaign_app = typer.Typer(
     help="Campaigns: create, change, run (activate/pause/end) and enrol influencers.",
@@ -386,66 +383,6 @@ def end(key: str = KEY) -> None:
     _move(key, CampaignStatus.ENDED)
 
 
-def _pair(session: Session, key: str, influencer_key: str) -> tuple[Campaign, Any]:
-    return get_campaign_by_key(session, key), get_influencer_by_key(session, influencer_key)
-
-
-def _enrolment(session: Session, key: str, influencer_key: str) -> Enrolment:
-    campaign, influencer = _pair(session, key, influencer_key)
-    found = enrolment_rules.find_enrolment(session, campaign.id, influencer.id)
-    if found is None:
-        raise NotFound(f"{influencer_key} is not enrolled in {key}")
-    return found
-
-
-INFLUENCER = typer.Argument(..., help="The influencer's key.")
-
-
-@campaign_app.command("enrol")
-def enrol(key: str = KEY, influencer: str = INFLUENCER) -> None:
-    """Enrol an influencer: they apply, and an open campaign admits them at once.
-
-    An influencer meeting an open campaign's criteria is approved at once; on_approval waits
-    for `fairclick campaign approve`; invite_only refuses (use `invite`).
-    """
-    with handled(), database().session() as session:
-        campaign, found = _pair(session, key, influencer)
-        enrolment = enrolment_rules.apply(session, campaign, found, system_clock.now())
-    say(f"{influencer} in {key}: {enrolment.status}")
-
-
-@campaign_app.command("invite")
-def invite(key: str = KEY, influencer: str = INFLUENCER) -> None:
-    """Invite an influencer (one who had applied is approved at once)."""
-    with handled(), database().session() as session:
-        campaign, found = _pair(session, key, influencer)
-        enrolment = enrolment_rules.invite(session, campaign, found, system_clock.now())
-    say(f"{influencer} in {key}: {enrolment.status}")
-
-
-def _decide(key: str, influencer: str, target: str) -> None:
-    with handled(), database().session() as session:
-        enrolment = _enrolment(session, key, influencer)
-        enrolment_rules.decide(session, enrolment, target, system_clock.now())
-    say(f"{influencer} in {key}: {enrolment.status}")
-
-
-@campaign_app.command("approve")
-def approve(key: str = KEY, influencer: str = INFLUENCER) -> None:
-    """Approve an application or invitation, or reinstate a suspended influencer.
-
-    An approved influencer gets a default tracked link.
-    """
-    _decide(key, influencer, "approved")
-
-
-@campaign_app.command("reject")
-def reject(key: str = KEY, influencer: str = INFLUENCER) -> None:
-    """Reject an application or withdraw an invitation."""
-    _decide(key, influencer, "rejected")
-
-
-@campaign_app.command("suspend")
-def suspend(key: str = KEY, influencer: str = INFLUENCER) -> None:
-    """Suspend an approved influencer: their links stop earning."""
-    _decide(key, influencer, "suspended")
+# Enrolment decisions are `fairclick campaign …` commands too (cli/enrolments.py).
+for _name, _command in ENROLMENT_COMMANDS:
+    campaign_app.command(_name)(_command)

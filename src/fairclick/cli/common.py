@@ -176,6 +176,13 @@ class OneLineErrors(TyperGroup):
         }
         if not standalone_mode:
             return super().main(args, standalone_mode=False, **options)
+        for given in sys.argv[1:] if args is None else args:
+            try:
+                given.encode("utf-8")
+            except UnicodeEncodeError:
+                # Undecodable bytes reach Python as surrogates: refuse them at the door.
+                shown = given.encode("utf-8", "replace").decode("utf-8")
+                _exit_line(f"argument {shown!r} is not valid UTF-8 text", 2)
         try:
             code = super().main(args, standalone_mode=False, **options)
         except Exception as error:
