@@ -13,6 +13,7 @@ import importlib.util
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -101,13 +102,19 @@ class Decision:
     evidence: Mapping[str, Any] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=65_536)
+def _ip_facts(ip: str, secret_key: str) -> tuple[str, str]:
+    # Memoised: traffic repeats addresses, and parsing one costs more than the rest of a click.
+    try:
+        return ip_prefix(ip), ip_hash(ip, secret_key)
+    except ValueError:
+        return "", ""
+
+
 def basic_enrichment(click: ClickEvent, secret_key: str) -> Enrichment:
     """IP prefix and keyed hash (blank for a missing or malformed address) and the visitor key:
     the first-party cookie id, else a keyed hash of IP and user agent."""
-    try:
-        prefix, hashed = ip_prefix(click.ip), ip_hash(click.ip, secret_key)
-    except ValueError:
-        prefix, hashed = "", ""
+    prefix, hashed = _ip_facts(click.ip, secret_key)
     visitor = click.visitor_id or click.assigned_visitor_id
     if visitor:
         key = "v:" + visitor

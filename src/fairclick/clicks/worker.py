@@ -62,7 +62,7 @@ class ClickWorker:
         *,
         secret_key: str,
         name: str = DEFAULT_CURSOR,
-        batch_size: int = 2000,
+        batch_size: int = 1000,
         clock: Clock | None = system_clock,
         slot: int = 0,
         on_batch: Callable[[BatchResult, float], None] | None = None,
@@ -80,27 +80,50 @@ class ClickWorker:
             journal_repo.ensure_cursor(conn, name)
 
     def process_batch(self) -> BatchResult:
-        """Process the next micro-batch in one transaction; `entries == 0` when caught up."""
-        started = time.perf_counter()
-        upto = journal_repo.safe_watermark(self.db.engine)
-        result = BatchResult()
+        """Process the next micro-batch; `entries == 0` when caught up.
+
+        Reading and validating happen before the write transaction: on SQLite the write lock
+        also holds up the redirect's journal, so it is taken only for billing, the inserts and
+        the cursor. The write transaction re-checks the cursor under its lock and starts over
+        if another worker moved it meanwhile."""
+        while True:
+            started = time.perf_counter()
+            upto = journal_repo.safe_watermark(self.db.engine)
+            with self.db.session() as session:
+                conn = session.connection()
+                last = journal_repo.cursor_position(conn, self.name)
+                rows = journal_repo.fetch_after(conn, last, limit=self.batch_size, upto=upto)
+                if not rows:
+                    return BatchResult(last_seq=last)
+                events = sorted((row_to_event(r) for r in rows), key=lambda e: e.ts)
+                now = self.clock.now() if self.clock is not None else events[-1].ts
+                decisions = self.validator.validate(
+                    events, ValidationContext(session, now, self.secret_key)
+                )
+            if len(decisions) != len(events):
+                raise RuntimeError("the validator must return one decision per click")
+            result = self._write(rows, events, decisions, last, now)
+            if result is not None:
+                if self.on_batch is not None:
+                    self.on_batch(result, time.perf_counter() - started)
+                return result
+
+    def _write(
+        self,
+        rows: Sequence[Any],
+        events: Sequence[ClickEvent],
+        decisions: Sequence[DecisionLike],
+        last: int,
+        now: datetime,
+    ) -> BatchResult | None:
+        """The batch's one write transaction; None when another worker got there first."""
+        active = {r.click_id: bool(r.campaign_active) for r in rows}
+        seqs = {r.click_id: r.seq for r in rows}
         with self.db.session() as session:
             conn = session.connection()
             wall = system_clock.now()
-            last = journal_repo.lock_cursor(conn, self.name, wall)
-            result.last_seq = last
-            rows = journal_repo.fetch_after(conn, last, limit=self.batch_size, upto=upto)
-            if not rows:
-                return result
-            events = sorted((row_to_event(r) for r in rows), key=lambda e: e.ts)
-            active = {r.click_id: bool(r.campaign_active) for r in rows}
-            seqs = {r.click_id: r.seq for r in rows}
-            now = self.clock.now() if self.clock is not None else events[-1].ts
-            decisions = self.validator.validate(
-                events, ValidationContext(session, now, self.secret_key)
-            )
-            if len(decisions) != len(events):
-                raise RuntimeError("the validator must return one decision per click")
+            if journal_repo.lock_cursor(conn, self.name, wall) != last:
+                return None
             done = clicks_repo.existing_click_ids(conn, [e.click_id for e in events])
             fresh = [
                 (e, d) for e, d in zip(events, decisions, strict=True) if e.click_id not in done
@@ -112,16 +135,16 @@ class ClickWorker:
             ]
             clicks_repo.insert_clicks(conn, click_rows)
             clicks_repo.add_counts(conn, self._counts(click_rows))
-            result.last_seq = rows[-1].seq
-            journal_repo.advance_cursor(conn, self.name, result.last_seq, wall)
-        result.entries = len(rows)
-        result.clicks = len(click_rows)
-        result.valid = sum(1 for r in click_rows if r["verdict"] == Verdict.VALID)
-        result.invalid = result.clicks - result.valid
-        result.billed = sum(1 for r in click_rows if r["billing"] == Billing.BILLED)
-        if self.on_batch is not None:
-            self.on_batch(result, time.perf_counter() - started)
-        return result
+            journal_repo.advance_cursor(conn, self.name, rows[-1].seq, wall)
+        valid = sum(1 for r in click_rows if r["verdict"] == Verdict.VALID)
+        return BatchResult(
+            entries=len(rows),
+            clicks=len(click_rows),
+            valid=valid,
+            invalid=len(click_rows) - valid,
+            billed=sum(1 for r in click_rows if r["billing"] == Billing.BILLED),
+            last_seq=rows[-1].seq,
+        )
 
     def drain(self, max_batches: int | None = None) -> BatchResult:
         """Process batches until the journal is caught up; the totals of what was done."""

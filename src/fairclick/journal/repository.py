@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, Table, func, select, text, update
 
 from fairclick.journal.models import JournalEntry, WorkerCursor
-from fairclick.journal.rows import JournalRow, insert_sql, to_params
+from fairclick.journal.rows import READ_COLUMNS, JournalRow, insert_sql, to_params
 from fairclick.journal.writer import JOURNAL_LOCK_KEY
 
 journal: Table = JournalEntry.__table__  # type: ignore[assignment]
@@ -46,8 +46,9 @@ def safe_watermark(engine: Engine) -> int | None:
 def fetch_after(
     conn: Connection, last_seq: int, *, limit: int, upto: int | None = None
 ) -> list[Row[Any]]:
-    """Up to `limit` entries after `last_seq` (and at most `upto`), in `seq` order."""
-    query = select(journal).where(journal.c.seq > last_seq)
+    """Up to `limit` entries after `last_seq` (and at most `upto`), in `seq` order, with the
+    columns of `READ_COLUMNS` (what `row_to_event` unpacks)."""
+    query = select(*(journal.c[name] for name in READ_COLUMNS)).where(journal.c.seq > last_seq)
     if upto is not None:
         query = query.where(journal.c.seq <= upto)
     return list(conn.execute(query.order_by(journal.c.seq).limit(limit)))

@@ -39,6 +39,9 @@ COLUMNS = (
 )
 
 
+READ_COLUMNS = ("seq", *COLUMNS)
+
+
 class JournalRow(NamedTuple):
     """One journal entry before it is written (field order = `COLUMNS`)."""
 
@@ -98,24 +101,48 @@ def to_params(row: JournalRow, dialect: str) -> tuple[Any, ...]:
 
 
 def row_to_event(row: Any) -> ClickEvent:
-    """A journal row read back (mapping-like, with `ts` already a datetime) as a `ClickEvent`."""
+    """A journal row read back (columns in `READ_COLUMNS` order, `ts` a datetime) as a
+    `ClickEvent`. Unpacked by position: the worker does this for every click."""
+    (
+        _seq,
+        click_id,
+        ts,
+        _source,
+        code,
+        path,
+        method,
+        status,
+        ip,
+        user_agent,
+        referer,
+        accept_language,
+        headers,
+        visitor_id,
+        assigned_visitor_id,
+        external_id,
+        link_id,
+        campaign_id,
+        influencer_id,
+        post_id,
+        _active,
+    ) = row
     return ClickEvent(
-        click_id=row.click_id,
-        ts=row.ts,
-        code=row.code,
-        method=row.method,
-        ip=row.ip,
-        user_agent=row.user_agent,
-        referer=row.referer,
-        accept_language=row.accept_language,
-        headers=row.headers or {},
-        visitor_id=row.visitor_id,
-        assigned_visitor_id=row.assigned_visitor_id,
-        external_id=row.external_id,
-        link_id=row.link_id,
-        campaign_id=row.campaign_id,
-        influencer_id=row.influencer_id,
-        post_id=row.post_id,
-        status=row.status,
-        path=row.path,
+        click_id=click_id,
+        ts=ts,
+        code=code,
+        method=method,
+        ip=ip,
+        user_agent=user_agent,
+        referer=referer,
+        accept_language=accept_language,
+        headers=headers or {},
+        visitor_id=visitor_id,
+        assigned_visitor_id=assigned_visitor_id,
+        external_id=external_id,
+        link_id=link_id,
+        campaign_id=campaign_id,
+        influencer_id=influencer_id,
+        post_id=post_id,
+        status=status,
+        path=path,
     )
