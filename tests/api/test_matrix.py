@@ -58,6 +58,7 @@ def _row(
 
 
 NA = _row(405, 405, 405, 405, 405, 405)  # the API offers no such action on this resource
+NO_ROUTE = _row(404, 404, 404, 404, 404, 404)  # no such path at all (routing answers first)
 
 # Columns: admin, advertiser of A (vox), advertiser of B (nova), influencer X (lucasl77),
 # influencer Y (camille.voyage), anonymous. Targets are named in `_request`.
@@ -161,6 +162,11 @@ MATRIX: dict[tuple[str, str], dict[str, Expect]] = {
     ("clicks", "create"): NA,
     ("clicks", "update"): NA,
     ("clicks", "action"): NA,
+    ("earnings", "list"): NO_ROUTE,
+    ("earnings", "get"): _row(200, 403, 404, 200, 404, 401),
+    ("earnings", "create"): NA,
+    ("earnings", "update"): NA,
+    ("earnings", "action"): NA,
     ("me", "list"): NA,
     ("me", "get"): _row(200, 200, 200, 200, 200, 401),
     ("me", "create"): NA,
@@ -196,6 +202,12 @@ def _request(w: Built, resource: str, action: str, role: str) -> tuple[str, str,
     }
     if resource == "me":
         return {"get": "GET"}.get(action, "POST"), "/api/v1/me", None
+    if resource == "earnings":
+        if action == "list":
+            return "GET", "/api/v1/earnings", None
+        earnings = f"/api/v1/influencers/{w.influencer['lucasl77']}/earnings"
+        methods = {"get": "GET", "create": "POST", "update": "PATCH", "action": "DELETE"}
+        return methods[action], earnings, None
     one = f"/api/v1/{resource}/{targets[resource]}"
     if action == "list":
         return "GET", f"/api/v1/{resource}", None

@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 
 from fairclick.api.app import create_api
 from fairclick.domain.clock import FixedClock
+from fairclick.ledger.models import AccountKind, LedgerEntry
+from fairclick.ledger.repository import AccountCache, Leg, post_entry
 from tests.api.conftest import BASE_URL, Api, api_settings
 from tests.api.world import ADMIN, ADV_A, ADV_B, CLICK_X, CLICK_Y, INF_X, INF_Y
 from tests.conftest import TestDb
@@ -383,3 +385,32 @@ def test_openapi_documents_problem_answers(sqlite_api: Api) -> None:
     assert {"200", "401", "403", "404", "422"} <= set(answers)
     assert "application/problem+json" in answers["404"]["content"]
     assert sqlite_api.client.get(f"{V1}/docs").status_code == 404  # no CDN-loading pages
+
+
+def test_earnings_are_the_influencers_ledger_balances(api: Api) -> None:
+    x, campaign = api.world.influencer["lucasl77"], api.world.campaign["a-main"]
+    with api.db.session() as session:
+        legs = [
+            Leg(AccountKind.CAMPAIGN_BUDGET, campaign, "EUR", -59),
+            Leg(AccountKind.INFLUENCER_PENDING, x, "EUR", 45),
+            Leg(AccountKind.PLATFORM_REVENUE, 0, "EUR", 14),
+        ]
+        entry = LedgerEntry(kind="click", at=datetime(2025, 11, 17, tzinfo=UTC), influencer_id=x)
+        post_entry(session, AccountCache(session), entry, legs)
+    path = f"{V1}/influencers/{x}/earnings"
+    earned = _ok(api.client.get(path, headers=api.as_(INF_X)))
+    assert earned == {
+        "influencer_id": x,
+        "balances": [
+            {
+                "currency": "EUR",
+                "pending": 45,
+                "available": 0,
+                "clawback": 0,
+                "in_payout": 0,
+                "paid": 0,
+            }
+        ],
+    }
+    assert _ok(api.client.get(path, headers=api.as_(ADMIN))) == earned
+    assert api.client.get(path, headers=api.as_(ADV_A)).status_code == 403

@@ -338,3 +338,22 @@ class ClickOut(BaseModel):
     currency: str | None
     amount: int | None = None
     payout: int | None = None
+
+
+class BalanceOut(BaseModel):
+    """An influencer's money in one currency, in minor units (from the ledger)."""
+
+    currency: str
+    pending: int
+    """Earned by billed clicks still inside their campaign's hold period."""
+    available: int
+    """Matured: payable at the next payout run."""
+    clawback: int
+    """Negative when clicks invalidated after maturity are owed back."""
+    in_payout: int
+    paid: int
+
+
+class EarningsOut(BaseModel):
+    influencer_id: int
+    balances: list[BalanceOut]

@@ -12,6 +12,8 @@ from fairclick.api.pagination import Paging, paginate
 from fairclick.influencers.models import Influencer
 from fairclick.influencers.schemas import InfluencerIn, SocialAccountIn
 from fairclick.influencers.service import add_social_account, create_influencer, update_influencer
+from fairclick.ledger.models import AccountKind
+from fairclick.ledger.repository import balances
 
 router = APIRouter(tags=["influencers"])
 
@@ -73,3 +75,27 @@ def post_social_account(
     require(actor, Action.INFLUENCER_UPDATE, row)
     add_social_account(session, row, data)
     return views.influencer(session, actor, row)
+
+
+_EARNINGS = {
+    AccountKind.INFLUENCER_PENDING: "pending",
+    AccountKind.INFLUENCER_AVAILABLE: "available",
+    AccountKind.INFLUENCER_CLAWBACK: "clawback",
+    AccountKind.INFLUENCER_IN_PAYOUT: "in_payout",
+    AccountKind.INFLUENCER_PAID: "paid",
+}
+
+
+@router.get("/influencers/{influencer_id}/earnings", response_model=s.EarningsOut)
+def get_earnings(influencer_id: PathId, actor: CurrentActor, session: DbSession) -> s.EarningsOut:
+    """The influencer's ledger balances by currency (private: the influencer and operators)."""
+    row = get_visible(session, actor, visible_influencers, Influencer, influencer_id, "influencer")
+    require(actor, Action.INFLUENCER_READ_PRIVATE, row)
+    by_currency: dict[str, dict[str, int]] = {}
+    for (kind, _owner, currency), amount in balances(session, _EARNINGS, owner_id=row.id).items():
+        by_currency.setdefault(currency, dict.fromkeys(_EARNINGS.values(), 0))
+        by_currency[currency][_EARNINGS[AccountKind(kind)]] = amount
+    return s.EarningsOut(
+        influencer_id=row.id,
+        balances=[s.BalanceOut(currency=c, **v) for c, v in sorted(by_currency.items())],
+    )
