@@ -75,3 +75,40 @@ def test_incitement_check_partial(web: Web) -> None:
         assert 'data-label="' in response.text
     else:
         assert "not available on this platform yet" in response.text
+
+
+def test_advertiser_approves_an_application(web: Web) -> None:
+    from sqlalchemy import update
+
+    from fairclick.campaigns.models import Campaign, Enrolment
+
+    with web.db.session() as session:
+        session.execute(
+            update(Campaign).where(Campaign.key == "guide-vote").values(openness="on_approval")
+        )
+    lucas = web.client("lucas@example.org")
+    home = lucas.get("/me").text
+    campaign_id = int(
+        home.split("Guide du vote")[1].split('action="/me/campaigns/')[1].split("/")[0]
+    )
+    applied = lucas.post(f"/me/campaigns/{campaign_id}/join", data={"csrf_token": csrf_of(home)})
+    assert "Your application was sent to the advertiser." in applied.text
+    anna = web.client("anna@vox.example")
+    report = anna.get(f"/campaigns/{campaign_id}").text
+    with web.db.session() as session:
+        enrolment = session.scalars(
+            select(Enrolment).where(Enrolment.campaign_id == campaign_id)
+        ).one()
+    assert f"/enrolments/{enrolment.id}" in report
+    bruno = web.client("bruno@rival.example")
+    denied = bruno.post(
+        f"/campaigns/{campaign_id}/enrolments/{enrolment.id}",
+        data={"csrf_token": csrf_of(bruno.get("/campaigns").text), "status": "approved"},
+    )
+    assert denied.status_code == 404
+    done = anna.post(
+        f"/campaigns/{campaign_id}/enrolments/{enrolment.id}",
+        data={"csrf_token": csrf_of(report), "status": "approved"},
+    )
+    assert "Enrolment updated." in done.text
+    assert "Guide du vote" in lucas.get("/me/links").text

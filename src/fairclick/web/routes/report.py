@@ -17,17 +17,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fairclick.campaigns.models import Campaign, CampaignStatus
+from fairclick.campaigns.enrolments import decide as decide_enrolment_status
+from fairclick.campaigns.models import Campaign, CampaignStatus, Enrolment, EnrolmentStatus
 from fairclick.campaigns.rules import TRANSITIONS
 from fairclick.clicks import reports
 from fairclick.clicks.models import VerdictChange
-from fairclick.domain.errors import FairclickError
+from fairclick.domain.errors import FairclickError, NotFound
 from fairclick.domain.reasons import Reason
 from fairclick.influencers.models import Influencer
 from fairclick.links.models import Post
 from fairclick.moderation.models import ModerationCase
 from fairclick.moderation.service import decide_case
-from fairclick.web.access import Actor, campaign_for, case_for, click_for
+from fairclick.web.access import Action, Actor, campaign_for, case_for, check, click_for
 from fairclick.web.i18n import gettext_ as _
 from fairclick.web.labels import reason_text
 from fairclick.web.pages import context, flash, form_page, page, redirect, render
@@ -124,8 +125,40 @@ def campaign_report(request: Request, session: Session, actor: Actor) -> Respons
         referrers=reports.top_values(frame, "referrer_host").to_dicts(),
         devices=reports.top_values(frame, "device").to_dicts(),
         cases=_moderation(session, [campaign.id]),
+        enrolments=enrolments_of(session, campaign.id),
         next_statuses=next_statuses(campaign),
     )
+
+
+def enrolments_of(session: Session, campaign_id: int) -> list[dict[str, Any]]:
+    """The campaign's enrolments with their influencer, those waiting for a decision first."""
+    rows = session.execute(
+        select(Enrolment, Influencer)
+        .join(Influencer, Influencer.id == Enrolment.influencer_id)
+        .where(Enrolment.campaign_id == campaign_id)
+        .order_by(Enrolment.id)
+    )
+    out: list[dict[str, Any]] = [{"enrolment": e, "influencer": i} for e, i in rows]
+    out.sort(key=lambda row: row["enrolment"].status != EnrolmentStatus.APPLIED)
+    return out
+
+
+@form_page()
+def decide_enrolment(request: Request, session: Session, actor: Actor, form: FormData) -> Response:
+    campaign = campaign_for(session, actor, int(request.path_params["campaign_id"]))
+    check(actor, Action.ENROLMENT_DECIDE, campaign)
+    enrolment = session.get(Enrolment, int(request.path_params["enrolment_id"]))
+    if enrolment is None or enrolment.campaign_id != campaign.id:
+        raise NotFound("no such enrolment")
+    try:
+        decide_enrolment_status(
+            session, enrolment, str(form.get("status") or ""), context(request).clock.now()
+        )
+        flash(request, _("Enrolment updated."), "success")
+    except (FairclickError, ValueError) as exc:
+        session.rollback()
+        flash(request, getattr(exc, "detail", str(exc)), "error")
+    return redirect(f"/campaigns/{campaign.id}#h-enrol")
 
 
 @page()
@@ -298,4 +331,9 @@ routes = [
     Route("/campaigns/{campaign_id:int}/report.csv", report_csv, methods=["GET"]),
     Route("/clicks/{click_id:str}", click_explain, methods=["GET"]),
     Route("/moderation/{case_id:int}", decide, methods=["POST"]),
+    Route(
+        "/campaigns/{campaign_id:int}/enrolments/{enrolment_id:int}",
+        decide_enrolment,
+        methods=["POST"],
+    ),
 ]
