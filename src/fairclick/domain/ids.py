@@ -46,19 +46,21 @@ def new_click_id() -> str:
 
 _B32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _B32_PAIRS = [a + b for a in _B32 for b in _B32]  # 10 bits at a time: half the loop turns
-_random = threading.local()
+_pool = b""
+_pool_pos = 0
+_pool_lock = threading.Lock()
 
 
 def random_bytes(n: int) -> bytes:
-    """`n` bytes from the OS CSPRNG, drawn from a per-thread pool refilled 8 KiB at a time
-    (one system call per ~1,000 click ids instead of one each: the redirect's hot path)."""
-    pool: bytes = getattr(_random, "pool", b"")
-    pos: int = getattr(_random, "pos", 0)
-    if pos + n > len(pool):
-        pool, pos = os.urandom(max(8192, n)), 0
-        _random.pool = pool
-    _random.pos = pos + n
-    return pool[pos : pos + n]
+    """`n` bytes from the OS CSPRNG, drawn from a pool refilled 8 KiB at a time (one system
+    call per ~1,000 click ids instead of one each: the redirect's hot path)."""
+    global _pool, _pool_pos
+    with _pool_lock:
+        if _pool_pos + n > len(_pool):
+            _pool, _pool_pos = os.urandom(max(8192, n)), 0
+        start = _pool_pos
+        _pool_pos += n
+        return _pool[start : start + n]
 
 
 def _b32(value: int, width: int) -> str:
