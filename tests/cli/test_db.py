@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
+
+import pytest
 
 from fairclick.store.migrate import head_revision
 from tests.cli.conftest import Cli
+from tests.conftest import POSTGRES_URL, require
 
 
 def test_init_creates_the_sqlite_folder_and_database_then_is_a_no_op(
@@ -45,3 +49,12 @@ def test_status_hides_the_database_password(empty_cli: Cli) -> None:
     )
     assert "database error" in line
     assert "hunter2" not in line
+
+
+@pytest.mark.postgres
+def test_a_postgresql_database_never_initialised_says_to_run_init(empty_cli: Cli) -> None:
+    require("postgresql")
+    url = f"{POSTGRES_URL}?options={quote('-csearch_path=fct_never_created')}"
+    line = empty_cli.fails("org", "list", FAIRCLICK_DATABASE_URL=url)
+    assert "does not exist" in line
+    assert "fairclick init" in line

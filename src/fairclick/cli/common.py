@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from typer.core import TyperGroup
 
 from fairclick.config import ConfigError, Settings, load_settings
@@ -94,7 +94,8 @@ def handled() -> Iterator[None]:
         # A concurrent writer won a race the service checked for: say so, in one line.
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise fail(f"conflicting change: {reason}") from None
-    except OperationalError as exc:
+    except (OperationalError, ProgrammingError) as exc:
+        # Unreachable server, missing tables (SQLite: operational; PostgreSQL: programming).
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise fail(f"database error: {reason} (did you run `fairclick init`?)") from None
 
@@ -200,8 +201,9 @@ class OneLineErrors(TyperGroup):
                 _exit_line("aborted", 1)
             if SHOW_TRACEBACK["on"]:
                 raise
+            first = (str(exc).strip().splitlines() or [""])[0]
             _exit_line(
-                f"internal error: {type(exc).__name__}: {exc} "
+                f"internal error: {type(exc).__name__}: {first} "
                 "(run `fairclick --traceback …` to see where)",
                 1,
             )
