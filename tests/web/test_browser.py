@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from fairclick.campaigns.models import Campaign
 from fairclick.clicks.models import Click
 from fairclick.config import load_settings
+from fairclick.web import incitement_check
 from tests.conftest import IN_CI
 from tests.factories import TEST_SECRET
 from tests.web.conftest import PASSWORDS, fresh_database
@@ -207,7 +208,19 @@ def test_advertiser_influencer_clicks_report_and_language(browser: Any, live: Li
     lucas.go(f"/me/posts/new?campaign={campaign_id}")
     lucas.page.select_option("#f-network", "x")
     lucas.page.fill("#f-url", "https://x.com/lucasl77/status/99")
+    if incitement_check.available():
+        # The check's result shows while typing, before anything is saved.
+        lucas.page.fill(
+            "#f-text", "Cliquez sur mon lien svp, je suis payé au clic, merci de m'aider !"
+        )
+        expect = _expect()
+        expect(lucas.page.locator("#check-result [data-label=incitement]")).to_be_visible(
+            timeout=15_000
+        )
+        lucas.shot("influencer-declare-post-incitement")
     lucas.page.fill("#f-text", "Législatives : trouvez votre bureau de vote ici #Publicité")
+    if incitement_check.available():
+        expect(lucas.page.locator("#check-result [data-label=ok]")).to_be_visible(timeout=15_000)
     lucas.shot("influencer-declare-post")
     lucas.page.click("button.primary[type=submit]")
     lucas.page.wait_for_url("**/me/links")

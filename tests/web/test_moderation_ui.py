@@ -112,3 +112,24 @@ def test_advertiser_approves_an_application(web: Web) -> None:
     )
     assert "Enrolment updated." in done.text
     assert "Guide du vote" in lucas.get("/me/links").text
+
+
+def test_an_inciting_post_needs_confirmation_and_is_judged(web: Web) -> None:
+    if not incitement_check.available():
+        import pytest
+
+        pytest.skip("fairclick.incitement is not installed in this build")
+    client = web.client("lucas@example.org")
+    form = client.get("/me/posts/new").text
+    campaign_id = form.split('name="campaign"')[1].split('value="')[1].split('"')[0]
+    data = {"csrf_token": csrf_of(form), "campaign": campaign_id, "network": "x",
+            "url": "https://x.com/lucasl77/status/7",
+            "text": "Cliquez sur mon lien svp, je suis payé au clic, merci de m'aider !"}  # fmt: skip
+    first = client.post("/me/posts", data=data)
+    assert first.status_code == 422 and 'data-label="incitement"' in first.text
+    assert 'name="confirmed"' in first.text
+    saved = client.post("/me/posts", data={**data, "confirmed": "yes"})
+    assert "Post declared" in saved.text
+    with web.db.session() as session:
+        post = session.scalars(select(Post).where(Post.url == data["url"])).one()
+        assert post.incitement_label == "incitement"
