@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from fairclick.store.migrate import head_revision
 from tests.cli.conftest import Cli
@@ -58,3 +60,22 @@ def test_a_postgresql_database_never_initialised_says_to_run_init(empty_cli: Cli
     line = empty_cli.fails("org", "list", FAIRCLICK_DATABASE_URL=url)
     assert "does not exist" in line
     assert "fairclick init" in line
+
+
+@pytest.mark.postgres
+def test_init_on_an_empty_postgresql_schema(empty_cli: Cli) -> None:
+    require("postgresql")
+    schema = f"fct_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = f"{POSTGRES_URL}?options={quote(f'-csearch_path={schema}')}"
+        assert "upgraded from empty" in empty_cli("init", FAIRCLICK_DATABASE_URL=url).stdout
+        status = empty_cli("db", "status", "--json", FAIRCLICK_DATABASE_URL=url)
+        assert '"state": "up to date"' in status.stdout
+        assert '"engine": "postgresql"' in status.stdout
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
