@@ -7,10 +7,15 @@ that it is right whichever process runs the worker.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
 from prometheus_client.registry import Collector
 
 from fairclick.clicks.worker import DEFAULT_CURSOR, BatchResult
@@ -40,23 +45,46 @@ class _Lag(Collector):
         )
 
 
+class _Requests(Collector):
+    """Request counts and latencies kept as plain numbers by the event-loop thread (no lock,
+    no label lookup per request: this is on the redirect's hot path), exposed at scrape time."""
+
+    def __init__(self) -> None:
+        self.by_status: dict[int, int] = {}
+        self.buckets = [0] * (len(_LATENCY_BUCKETS) + 1)
+        self.total_seconds = 0.0
+
+    def add(self, status: int, seconds: float) -> None:
+        self.by_status[status] = self.by_status.get(status, 0) + 1
+        self.buckets[bisect_left(_LATENCY_BUCKETS, seconds)] += 1
+        self.total_seconds += seconds
+
+    def collect(self) -> Iterator[CounterMetricFamily | HistogramMetricFamily]:
+        counts = CounterMetricFamily(
+            "fairclick_redirect_requests", "Requests to /c/ by HTTP status", labels=["status"]
+        )
+        for status, count in sorted(dict(self.by_status).items()):  # copy: loop thread writes
+            counts.add_metric([str(status)], count)
+        yield counts
+        cumulative, running = [], 0
+        for bound, count in zip([*_LATENCY_BUCKETS, float("inf")], list(self.buckets), strict=True):
+            running += count
+            cumulative.append((str(bound) if bound != float("inf") else "+Inf", running))
+        yield HistogramMetricFamily(
+            "fairclick_redirect_latency_seconds",
+            "Time from request to response, journal commit included",
+            buckets=cumulative,
+            sum_value=self.total_seconds,
+        )
+
+
 class Metrics:
     """The process's metrics; `render()` gives the exposition text."""
 
     def __init__(self, db: Database | None = None, cursor: str = DEFAULT_CURSOR) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "fairclick_redirect_requests",
-            "Requests to /c/ by HTTP status",
-            ["status"],
-            registry=self.registry,
-        )
-        self.latency = Histogram(
-            "fairclick_redirect_latency_seconds",
-            "Time from request to response, journal commit included",
-            buckets=_LATENCY_BUCKETS,
-            registry=self.registry,
-        )
+        self.requests = _Requests()
+        self.registry.register(self.requests)
         self.journal_groups = Histogram(
             "fairclick_journal_group_size",
             "Clicks per group commit",
@@ -84,17 +112,12 @@ class Metrics:
             buckets=(0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=self.registry,
         )
-        self._by_status: dict[int, Counter] = {}
         if db is not None:
             self.registry.register(_Lag(db, cursor))
 
     def count(self, status: int, seconds: float) -> None:
-        """One request answered with `status` after `seconds`."""
-        child = self._by_status.get(status)
-        if child is None:
-            child = self._by_status[status] = self.requests.labels(str(status))
-        child.inc()
-        self.latency.observe(seconds)
+        """One request answered with `status` after `seconds` (event-loop thread only)."""
+        self.requests.add(status, seconds)
 
     def journal_commit_done(self, rows: int, seconds: float) -> None:
         """Called by the journal writer after each group commit."""

@@ -193,25 +193,40 @@ class RequestFacts:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+_UA, _REFERER, _LANGUAGE, _COOKIE, _XFF, _FORWARDED, _XFP = range(7)
+_SPECIAL = {
+    b"user-agent": _UA,
+    b"referer": _REFERER,
+    b"accept-language": _LANGUAGE,
+    b"cookie": _COOKIE,
+    b"x-forwarded-for": _XFF,
+    b"forwarded": _FORWARDED,
+    b"x-forwarded-proto": _XFP,
+}
+_KEPT = {name.encode(): name for name in KEPT_HEADERS}
+
+
 def read_headers(raw: Iterable[tuple[bytes, bytes]]) -> RequestFacts:
     """One pass over the ASGI header list (names are lower-case bytes)."""
     facts = RequestFacts()
-    for name_b, value_b in raw:
-        name = name_b.decode("latin-1")
-        if name == "user-agent":
-            facts.user_agent = clean(value_b.decode("utf-8", "replace"), MAX_UA)
-        elif name == "referer":
-            facts.referer = clean(value_b.decode("utf-8", "replace"), MAX_REFERER)
-        elif name == "accept-language":
-            facts.accept_language = clean(value_b.decode("latin-1"), MAX_LANGUAGE)
-        elif name == "cookie":
-            facts.cookie = value_b.decode("latin-1")
-        elif name == "x-forwarded-for":
-            facts.forwarded_for = value_b.decode("latin-1")[:MAX_PATH]
-        elif name == "forwarded":
-            facts.forwarded = value_b.decode("latin-1")[:MAX_PATH]
-        elif name == "x-forwarded-proto":
-            facts.forwarded_proto = value_b.decode("latin-1")[:16]
-        elif name in KEPT_HEADERS:
-            facts.headers[name] = clean(value_b.decode("utf-8", "replace"), MAX_HEADER)
+    for name, value in raw:
+        kind = _SPECIAL.get(name)
+        if kind is None:
+            kept = _KEPT.get(name)
+            if kept is not None:
+                facts.headers[kept] = clean(value.decode("utf-8", "replace"), MAX_HEADER)
+        elif kind == _UA:
+            facts.user_agent = clean(value.decode("utf-8", "replace"), MAX_UA)
+        elif kind == _REFERER:
+            facts.referer = clean(value.decode("utf-8", "replace"), MAX_REFERER)
+        elif kind == _LANGUAGE:
+            facts.accept_language = clean(value.decode("latin-1"), MAX_LANGUAGE)
+        elif kind == _COOKIE:
+            facts.cookie = value.decode("latin-1")
+        elif kind == _XFF:
+            facts.forwarded_for = value.decode("latin-1")[:MAX_PATH]
+        elif kind == _FORWARDED:
+            facts.forwarded = value.decode("latin-1")[:MAX_PATH]
+        else:
+            facts.forwarded_proto = value.decode("latin-1")[:16]
     return facts
