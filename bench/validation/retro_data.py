@@ -20,28 +20,35 @@ def validated_frame(n: int, seed: int = 11) -> pl.DataFrame:
     links = rng.zipf(1.3, n) % 5000
     visitors = rng.integers(0, n // 2, n)
     prefixes = rng.integers(0, 200_000, n)
-    frame = pl.DataFrame({
-        "click_id": [f"c{i:09d}" for i in range(n)],
-        "ts": pl.Series(ts).cast(pl.Datetime("us", "UTC")),
-        "link": np.char.add("link:", links.astype(str)),
-        "campaign_id": (links % 50).astype(np.int64),
-        "influencer_id": links.astype(np.int64),
-        "visitor_key": np.char.add("v:", visitors.astype(str)),
-        "ip_prefix": np.char.add(np.char.add("p", prefixes.astype(str)), "/24"),
-        "asn": rng.choice([3215, 12322, 15557, 5410], n).astype(np.int64),
-        "device": rng.choice(["Safari/iOS/mobile", "Chrome/Android/mobile", "Chrome/Windows/desktop"], n),
-        "verdict": np.where(rng.random(n) < 0.85, "valid", "invalid"),
-        "reach": rng.integers(500, 200_000, n).astype(np.int64),
-    })
+    frame = pl.DataFrame(
+        {
+            "click_id": [f"c{i:09d}" for i in range(n)],
+            "ts": pl.Series(ts).cast(pl.Datetime("us", "UTC")),
+            "link": np.char.add("link:", links.astype(str)),
+            "campaign_id": (links % 50).astype(np.int64),
+            "influencer_id": links.astype(np.int64),
+            "visitor_key": np.char.add("v:", visitors.astype(str)),
+            "ip_prefix": np.char.add(np.char.add("p", prefixes.astype(str)), "/24"),
+            "asn": rng.choice([3215, 12322, 15557, 5410], n).astype(np.int64),
+            "device": rng.choice(
+                ["Safari/iOS/mobile", "Chrome/Android/mobile", "Chrome/Windows/desktop"], n
+            ),
+            "verdict": np.where(rng.random(n) < 0.85, "valid", "invalid"),
+            "reach": rng.integers(500, 200_000, n).astype(np.int64),
+        }
+    )
     # Inject: a ring of 20 visitors each clicking 8 influencers of campaign 3 within hours.
     ring_rows = min(160, n // 100)
     idx = rng.choice(n, ring_rows, replace=False)
     frame = frame.with_row_index("row").with_columns(
         pl.when(pl.col("row").is_in(idx.tolist()))
         .then(pl.lit("v:ring") + (pl.col("row") % 20).cast(pl.Utf8))
-        .otherwise(pl.col("visitor_key")).alias("visitor_key"),
-        pl.when(pl.col("row").is_in(idx.tolist())).then(pl.lit(3, pl.Int64))
-        .otherwise(pl.col("campaign_id")).alias("campaign_id"),
+        .otherwise(pl.col("visitor_key"))
+        .alias("visitor_key"),
+        pl.when(pl.col("row").is_in(idx.tolist()))
+        .then(pl.lit(3, pl.Int64))
+        .otherwise(pl.col("campaign_id"))
+        .alias("campaign_id"),
     )
     # A farm subnet: 200 clicks of hour 5 moved to one /24; a burst: 300 clicks on one link
     # inside minute 12:00.
@@ -49,14 +56,21 @@ def validated_frame(n: int, seed: int = 11) -> pl.DataFrame:
     minute = pl.lit(datetime(2025, 11, 17, 12, 0, tzinfo=UTC)).dt.cast_time_unit("us")
     burst_rows = list(range(n // 2, n // 2 + min(300, n // 100)))
     frame = frame.with_columns(
-        pl.when(pl.col("row").is_in(hour5)).then(pl.lit("p-farm/24"))
-        .otherwise(pl.col("ip_prefix")).alias("ip_prefix"),
-        pl.when(pl.col("row").is_in(burst_rows)).then(pl.lit("link:burst"))
-        .otherwise(pl.col("link")).alias("link"),
+        pl.when(pl.col("row").is_in(hour5))
+        .then(pl.lit("p-farm/24"))
+        .otherwise(pl.col("ip_prefix"))
+        .alias("ip_prefix"),
+        pl.when(pl.col("row").is_in(burst_rows))
+        .then(pl.lit("link:burst"))
+        .otherwise(pl.col("link"))
+        .alias("link"),
         pl.when(pl.col("row").is_in(burst_rows))
         .then(minute + pl.duration(milliseconds=pl.col("row") % 59_000))
-        .otherwise(pl.col("ts")).alias("ts"),
-        pl.when(pl.col("row").is_in(burst_rows)).then(pl.lit(2000, pl.Int64))
-        .otherwise(pl.col("reach")).alias("reach"),
+        .otherwise(pl.col("ts"))
+        .alias("ts"),
+        pl.when(pl.col("row").is_in(burst_rows))
+        .then(pl.lit(2000, pl.Int64))
+        .otherwise(pl.col("reach"))
+        .alias("reach"),
     )
     return frame.drop("row")

@@ -33,7 +33,11 @@ BOTS = [
 ]
 RESIDENTIAL = ["90.{}.{}.{}", "82.64.{}.{}", "2a01:e0a:{:x}:{:x}::{:x}", "86.{}.{}.{}"]
 HOSTING = ["88.198.{}.{}", "5.39.{}.{}", "54.239.{}.{}"]
-HEADERS = {"sec-fetch-mode": "navigate", "sec-fetch-site": "cross-site", "sec-fetch-dest": "document"}
+HEADERS = {
+    "sec-fetch-mode": "navigate",
+    "sec-fetch-site": "cross-site",
+    "sec-fetch-dest": "document",
+}
 
 
 def _ip(rng: random.Random, pattern: str) -> str:
@@ -41,14 +45,21 @@ def _ip(rng: random.Random, pattern: str) -> str:
     if ":" in pattern:
         return pattern.format(*(rng.randrange(1, 65535) for _ in range(n)))
     values = [rng.randrange(1, 255) for _ in range(n)]
-    if pattern.startswith("90.") or pattern.startswith("86."):
+    if pattern.startswith(("90.", "86.")):
         values[0] = rng.randrange(0, 15) + (0 if pattern.startswith("90.") else 192 - 86)
         values[0] = min(values[0], 254)
     return pattern.format(*values)
 
 
-def clicks(n: int, *, seed: int = 7, links: int = 2000, visitors: int | None = None,
-           start: datetime | None = None, rate_per_s: float = 200.0) -> list[ClickEvent]:
+def clicks(
+    n: int,
+    *,
+    seed: int = 7,
+    links: int = 2000,
+    visitors: int | None = None,
+    start: datetime | None = None,
+    rate_per_s: float = 200.0,
+) -> list[ClickEvent]:
     """`n` clicks in event-time order: ~85 % people, the rest the usual invalid traffic."""
     rng = random.Random(seed)
     t = start or datetime(2025, 11, 17, 5, 0, tzinfo=UTC)
@@ -71,9 +82,21 @@ def clicks(n: int, *, seed: int = 7, links: int = 2000, visitors: int | None = N
             method, headers, lang = "HEAD", {}, ""
         elif kind > 0.81:
             ip = _ip(rng, HOSTING[rng.randrange(len(HOSTING))])
-        out.append(ClickEvent(
-            click_id=f"c{i:09d}", ts=t, code=f"L{link}", method=method, ip=ip, user_agent=ua,
-            accept_language=lang, headers=headers, visitor_id=cookie, link_id=link,
-            campaign_id=link % 10, influencer_id=link % 400, path=f"/c/L{link}",
-        ))
+        out.append(
+            ClickEvent(
+                click_id=f"c{i:09d}",
+                ts=t,
+                code=f"L{link}",
+                method=method,
+                ip=ip,
+                user_agent=ua,
+                accept_language=lang,
+                headers=headers,
+                visitor_id=cookie,
+                link_id=link,
+                campaign_id=link % 10,
+                influencer_id=link % 400,
+                path=f"/c/L{link}",
+            )
+        )
     return out

@@ -22,12 +22,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import clicks as synthetic_clicks  # noqa: E402
+from synthetic import clicks as synthetic_clicks
 
-from fairclick.validation.context import ValidationContext  # noqa: E402
-from fairclick.validation.engine import Validator  # noqa: E402
-from fairclick.validation.state import MemoryState  # noqa: E402
-from fairclick.validation.state.codec import pack_first  # noqa: E402
+from fairclick.validation.context import ValidationContext
+from fairclick.validation.engine import Validator
+from fairclick.validation.state import MemoryState
+from fairclick.validation.state.codec import pack_first
 
 SECRET = "bench-secret-key-0123456789"
 
@@ -37,16 +37,25 @@ def realtime(n: int, batch: int, data_dir: Path | None, state: object | None, la
     validator = Validator(secret_key=SECRET, data_dir=data_dir, state=state)  # type: ignore[arg-type]
     context = ValidationContext()
     validator.validate(events[:batch], context)  # warm the UA cache and the code paths
-    validator = Validator(secret_key=SECRET, data_dir=data_dir, state=state,  # type: ignore[arg-type]
-                          ranges=validator.ranges, classifier=validator.classifier)
+    validator = Validator(
+        secret_key=SECRET,
+        data_dir=data_dir,
+        state=state,  # type: ignore[arg-type]
+        ranges=validator.ranges,
+        classifier=validator.classifier,
+    )
     started = time.perf_counter()
     invalid = 0
     for seq, start in enumerate(range(0, n, batch)):
         ctx = ValidationContext(batch_seq=seq) if label == "redis" else context
-        invalid += sum(d.verdict == "invalid" for d in validator.validate(events[start:start + batch], ctx))
+        invalid += sum(
+            d.verdict == "invalid" for d in validator.validate(events[start : start + batch], ctx)
+        )
     elapsed = time.perf_counter() - started
-    print(f"real-time [{label}] {n:,} clicks in {elapsed:.2f} s = {n / elapsed:,.0f} clicks/s "
-          f"(batch {batch}, {invalid / n:.1%} invalid, ranges: {validator.ranges.source})")
+    print(
+        f"real-time [{label}] {n:,} clicks in {elapsed:.2f} s = {n / elapsed:,.0f} clicks/s "
+        f"(batch {batch}, {invalid / n:.1%} invalid, ranges: {validator.ranges.source})"
+    )
     steps = sorted(validator.metrics.step_seconds.items(), key=lambda kv: -kv[1])
     print("   per step (µs/click): " + ", ".join(f"{k} {v / n * 1e6:.1f}" for k, v in steps[:8]))
 
@@ -60,8 +69,10 @@ def retro(n: int) -> None:
     started = time.perf_counter()
     result = analyse(frame)
     elapsed = time.perf_counter() - started
-    counts = {k: sum(1 for r in result if k in r.new_reasons) for k in
-              ("burst", "click_farm", "click_ring")}
+    counts = {
+        k: sum(1 for r in result if k in r.new_reasons)
+        for k in ("burst", "click_farm", "click_ring")
+    }
     print(f"retro-analysis {n:,} clicks in {elapsed:.2f} s ({len(result):,} re-verdicts: {counts})")
 
 
@@ -75,9 +86,11 @@ def state_memory(keys: int) -> None:
         ks = rng.integers(1, 2**63, size=min(step, keys - start), dtype=np.int64).tolist()
         state.commit([(k, 900_000_000, value) for k in ks], 800_000_000)
     elapsed = time.perf_counter() - started
-    print(f"MemoryState {len(state):,} keys: {state.nbytes / 1e6:,.0f} MB of arrays "
-          f"({state.nbytes / len(state):.1f} B/key, capacity {state.capacity:,}), "
-          f"filled in {elapsed:.1f} s")
+    print(
+        f"MemoryState {len(state):,} keys: {state.nbytes / 1e6:,.0f} MB of arrays "
+        f"({state.nbytes / len(state):.1f} B/key, capacity {state.capacity:,}), "
+        f"filled in {elapsed:.1f} s"
+    )
 
 
 def main() -> None:

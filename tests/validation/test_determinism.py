@@ -43,13 +43,23 @@ def workload(seed: int, n: int = 400) -> list[ClickEvent]:
     out = []
     for i in range(n):
         ts += timedelta(milliseconds=rng.choice([5, 50, 200, 800, 3000]))
-        out.append(ClickEvent(
-            click_id=f"w{seed}-{i:05d}", ts=ts, code="c", method=rng.choice(["GET"] * 9 + ["HEAD"]),
-            ip=rng.choice(IPS), user_agent=rng.choice(UAS),
-            accept_language=rng.choice(["fr-FR", ""]), headers=rng.choice([BROWSER_HEADERS, {}]),
-            visitor_id=rng.choice([None, "a", "b", "c", f"u{i}"]), link_id=rng.randrange(60),
-            campaign_id=1, influencer_id=rng.randrange(3), post_id=None,
-        ))
+        out.append(
+            ClickEvent(
+                click_id=f"w{seed}-{i:05d}",
+                ts=ts,
+                code="c",
+                method=rng.choice(["GET"] * 9 + ["HEAD"]),
+                ip=rng.choice(IPS),
+                user_agent=rng.choice(UAS),
+                accept_language=rng.choice(["fr-FR", ""]),
+                headers=rng.choice([BROWSER_HEADERS, {}]),
+                visitor_id=rng.choice([None, "a", "b", "c", f"u{i}"]),
+                link_id=rng.randrange(60),
+                campaign_id=1,
+                influencer_id=rng.randrange(3),
+                post_id=None,
+            )
+        )
     return out
 
 
@@ -62,8 +72,10 @@ def verdicts(events: list[ClickEvent], batch: int) -> list[tuple[str, Verdict, t
     validator = fresh()
     out = []
     for start in range(0, len(events), batch):
-        out += [(d.click_id, d.verdict, d.reasons)
-                for d in validator.validate(events[start:start + batch], ValidationContext())]
+        out += [
+            (d.click_id, d.verdict, d.reasons)
+            for d in validator.validate(events[start : start + batch], ValidationContext())
+        ]
     return out
 
 

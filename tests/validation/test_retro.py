@@ -29,18 +29,25 @@ from .clicks import T0, click
 def rows(**columns: list[Any]) -> pl.DataFrame:
     n = len(columns["click_id"])
     base: dict[str, Any] = {
-        "campaign_id": [1] * n, "influencer_id": [1] * n, "asn": [3215] * n,
-        "device": ["Safari/iOS/mobile"] * n, "verdict": ["valid"] * n,
+        "campaign_id": [1] * n,
+        "influencer_id": [1] * n,
+        "asn": [3215] * n,
+        "device": ["Safari/iOS/mobile"] * n,
+        "verdict": ["valid"] * n,
     }
     base.update(columns)
-    return pl.DataFrame(base, schema_overrides={"campaign_id": pl.Int64,
-                                                "influencer_id": pl.Int64, "asn": pl.Int64})
+    return pl.DataFrame(
+        base, schema_overrides={"campaign_id": pl.Int64, "influencer_id": pl.Int64, "asn": pl.Int64}
+    )
 
 
-def organic(n_minutes: int, per_minute: int, link: str = "link:1", seed: int = 1,
-            start_id: int = 0) -> dict[str, list[Any]]:
+def organic(
+    n_minutes: int, per_minute: int, link: str = "link:1", seed: int = 1, start_id: int = 0
+) -> dict[str, list[Any]]:
     rng = random.Random(seed)
-    out: dict[str, list[Any]] = {k: [] for k in ("click_id", "ts", "link", "visitor_key", "ip_prefix")}
+    out: dict[str, list[Any]] = {
+        k: [] for k in ("click_id", "ts", "link", "visitor_key", "ip_prefix")
+    }
     i = start_id
     for minute in range(n_minutes):
         for _ in range(rng.randint(max(per_minute - 2, 0), per_minute + 2)):
@@ -111,7 +118,9 @@ def test_click_farm_regular_timing() -> None:
 
 
 def test_click_ring_visitors_clicking_each_others_links() -> None:
-    data: dict[str, list[Any]] = {k: [] for k in ("click_id", "ts", "link", "visitor_key", "ip_prefix")}
+    data: dict[str, list[Any]] = {
+        k: [] for k in ("click_id", "ts", "link", "visitor_key", "ip_prefix")
+    }
     influencers: list[int] = []
     ring = [f"v:ring{m}" for m in range(6)]
     for m, visitor in enumerate(ring):
@@ -150,8 +159,10 @@ def test_only_valid_clicks_are_reverdicted_and_columns_are_checked() -> None:
 
 def test_analyse_from_engine_decisions(validator: Validator) -> None:
     """The engine's decisions feed the retro-analysis through `decisions_frame`."""
-    events = [click(0.5 * j, visitor_id=f"x{j}", link_id=1, ip=f"90.12.{j % 200}.{j % 250 + 1}")
-              for j in range(200)]
+    events = [
+        click(0.5 * j, visitor_id=f"x{j}", link_id=1, ip=f"90.12.{j % 200}.{j % 250 + 1}")
+        for j in range(200)
+    ]
     decisions = validator.validate(events, ValidationContext())
     frame = decisions_frame(events, decisions, reach={1: 300})
     found = analyse(frame, burst_settings=BurstSettings(min_clicks=30))

@@ -78,9 +78,18 @@ def test_known_crawler(validator: Validator, ua: str) -> None:
     assert evidence["pattern"]
 
 
-@pytest.mark.parametrize("ua", [TWITTERBOT, FACEBOOK, "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
-                                "WhatsApp/2.23.20.0 A", "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
-                                "TelegramBot (like TwitterBot)", "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)"])
+@pytest.mark.parametrize(
+    "ua",
+    [
+        TWITTERBOT,
+        FACEBOOK,
+        "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+        "WhatsApp/2.23.20.0 A",
+        "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
+        "TelegramBot (like TwitterBot)",
+        "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)",
+    ],
+)
 def test_link_preview_by_user_agent(validator: Validator, ua: str) -> None:
     decision = one(validator, click(user_agent=ua, headers={}, accept_language=""))
     assert decision.reasons == (Reason.LINK_PREVIEW,)
@@ -90,10 +99,21 @@ def test_link_preview_by_user_agent(validator: Validator, ua: str) -> None:
 def test_x_head_request_with_browser_user_agent_is_a_preview(validator: Validator) -> None:
     """X fetches a posted link once as Twitterbot and then with HEADs carrying a browser UA."""
     events = [click(0, ip=TWITTER_IP, user_agent=TWITTERBOT, headers={}, accept_language="")]
-    events += [click(0.2 * i, ip=TWITTER_IP, method="HEAD", user_agent=IPHONE_SAFARI,
-                     headers={}, accept_language="") for i in range(1, 4)]
+    events += [
+        click(
+            0.2 * i,
+            ip=TWITTER_IP,
+            method="HEAD",
+            user_agent=IPHONE_SAFARI,
+            headers={},
+            accept_language="",
+        )
+        for i in range(1, 4)
+    ]
     decisions = validator.validate(events, PLATFORM)
-    assert all(d.reasons == (Reason.LINK_PREVIEW,) for d in decisions), [d.evidence for d in decisions]
+    assert all(d.reasons == (Reason.LINK_PREVIEW,) for d in decisions), [
+        d.evidence for d in decisions
+    ]
     head = decisions[1].evidence["link_preview"]
     assert head["asn"] == 13414 and "HEAD" in head["signal"]
     assert "prefetch" not in decisions[1].evidence  # a preview's HEAD is not a prefetch
@@ -102,8 +122,9 @@ def test_x_head_request_with_browser_user_agent_is_a_preview(validator: Validato
 def test_browser_ua_get_right_after_a_preview_without_headers(validator: Validator) -> None:
     first = click(0, ip=META_IP, user_agent=FACEBOOK, headers={}, accept_language="")
     bare = click(2, ip=FREE_IP, user_agent=WINDOWS_CHROME, headers={}, accept_language="")
-    later = click(600, ip=FREE_IP, user_agent=WINDOWS_CHROME, headers={}, accept_language="",
-                  link_id=2)
+    later = click(
+        600, ip=FREE_IP, user_agent=WINDOWS_CHROME, headers={}, accept_language="", link_id=2
+    )
     d = validator.validate([first, bare, later], PLATFORM)
     assert d[1].reasons == (Reason.LINK_PREVIEW,)
     assert d[1].evidence["link_preview"]["follows_preview"] == first.click_id
@@ -119,9 +140,17 @@ def test_missing_headers_are_not_used_when_the_log_has_none(validator: Validator
 
 def test_mastodon_fan_out(validator: Validator) -> None:
     """One post federated to many instances: each fetches the link within seconds."""
-    fetches = [click(0.3 * i, user_agent=MASTODON.format(host=f"social{i}.example"),
-                     ip=HETZNER_IP if i % 2 else FREE_IP, headers={}, accept_language="",
-                     visitor_id=None) for i in range(40)]
+    fetches = [
+        click(
+            0.3 * i,
+            user_agent=MASTODON.format(host=f"social{i}.example"),
+            ip=HETZNER_IP if i % 2 else FREE_IP,
+            headers={},
+            accept_language="",
+            visitor_id=None,
+        )
+        for i in range(40)
+    ]
     decisions = validator.validate(fetches, PLATFORM)
     assert all(Reason.LINK_PREVIEW in d.reasons for d in decisions)
     assert decisions[-1].evidence["link_preview"]["fanout_requests_60s"] >= 40
@@ -133,16 +162,34 @@ def test_mastodon_fan_out(validator: Validator) -> None:
 
 @pytest.mark.parametrize(
     ("method", "headers"),
-    [("HEAD", BROWSER_HEADERS), ("GET", {**BROWSER_HEADERS, "sec-purpose": "prefetch;prerender"}),
-     ("GET", {**BROWSER_HEADERS, "purpose": "prefetch"}), ("GET", {"x-moz": "prefetch"})],
+    [
+        ("HEAD", BROWSER_HEADERS),
+        ("GET", {**BROWSER_HEADERS, "sec-purpose": "prefetch;prerender"}),
+        ("GET", {**BROWSER_HEADERS, "purpose": "prefetch"}),
+        ("GET", {"x-moz": "prefetch"}),
+    ],
 )
 def test_prefetch(validator: Validator, method: str, headers: dict[str, str]) -> None:
     decision = one(validator, click(method=method, headers=headers, ip=FREE_IP))
     assert decision.reasons == (Reason.PREFETCH,), decision.evidence
 
 
-@pytest.mark.parametrize("ua", [CURL, PYTHON_REQUESTS, GO_HTTP, "okhttp/4.12.0", "Wget/1.21.4",
-                                "PostmanRuntime/7.36.0", "axios/1.6.2", "node-fetch/1.0", "", "  ", "x\x01y"])
+@pytest.mark.parametrize(
+    "ua",
+    [
+        CURL,
+        PYTHON_REQUESTS,
+        GO_HTTP,
+        "okhttp/4.12.0",
+        "Wget/1.21.4",
+        "PostmanRuntime/7.36.0",
+        "axios/1.6.2",
+        "node-fetch/1.0",
+        "",
+        "  ",
+        "x\x01y",
+    ],
+)
 def test_non_browser(validator: Validator, ua: str) -> None:
     decision = one(validator, click(user_agent=ua, headers={}, accept_language=""))
     assert decision.reasons == (Reason.NON_BROWSER,), decision.evidence
@@ -193,9 +240,11 @@ def test_duplicate_window_is_the_campaigns(validator: Validator) -> None:
 
 def test_audit_dedupes_by_url_path(validator: Validator) -> None:
     audit = ValidationContext.audit()
-    events = [click(0, link_id=None, campaign_id=None, path="/promo?utm=1"),
-              click(10, link_id=None, campaign_id=None, path="/promo?utm=2"),
-              click(20, link_id=None, campaign_id=None, path="/other")]
+    events = [
+        click(0, link_id=None, campaign_id=None, path="/promo?utm=1"),
+        click(10, link_id=None, campaign_id=None, path="/promo?utm=2"),
+        click(20, link_id=None, campaign_id=None, path="/other"),
+    ]
     d = validator.validate(events, audit)
     assert [x.verdict for x in d] == [Verdict.VALID, Verdict.INVALID, Verdict.VALID]
 
@@ -206,7 +255,9 @@ def test_velocity_one_ip_many_links(validator: Validator) -> None:
     assert all(x.verdict is Verdict.VALID for x in d[:5])
     assert Reason.VELOCITY in d[6].reasons
     exceeded = d[6].evidence["velocity"]["exceeded"]
-    assert any(e["source"] == "ip" and e["window_seconds"] == 60 and e["limit"] == 5 for e in exceeded)
+    assert any(
+        e["source"] == "ip" and e["window_seconds"] == 60 and e["limit"] == 5 for e in exceeded
+    )
 
 
 def test_velocity_not_triggered_by_a_person_pace(validator: Validator) -> None:
@@ -224,14 +275,31 @@ def test_automation_headless_user_agent(validator: Validator) -> None:
     [
         (IPHONE_SAFARI, {**BROWSER_HEADERS, "sec-ch-ua-platform": '"Linux"'}, "sec-ch-ua-platform"),
         (FIREFOX, {**BROWSER_HEADERS, "sec-ch-ua": '"Chromium";v="120"'}, "never sends"),
-        (WINDOWS_CHROME, {**BROWSER_HEADERS, "sec-ch-ua": '"Chromium";v="120"', "sec-ch-ua-mobile": "?1",
-                          "sec-ch-ua-platform": '"Windows"'}, "desktop"),
-        (WINDOWS_CHROME, {**BROWSER_HEADERS, "sec-ch-ua": '"HeadlessChrome";v="120"'}, "HeadlessChrome"),
-        (ANDROID_CHROME, {**CHROME_HINTS, "sec-ch-ua": '"Chromium";v="96", "Google Chrome";v="96"'}, "differs"),
+        (
+            WINDOWS_CHROME,
+            {
+                **BROWSER_HEADERS,
+                "sec-ch-ua": '"Chromium";v="120"',
+                "sec-ch-ua-mobile": "?1",
+                "sec-ch-ua-platform": '"Windows"',
+            },
+            "desktop",
+        ),
+        (
+            WINDOWS_CHROME,
+            {**BROWSER_HEADERS, "sec-ch-ua": '"HeadlessChrome";v="120"'},
+            "HeadlessChrome",
+        ),
+        (
+            ANDROID_CHROME,
+            {**CHROME_HINTS, "sec-ch-ua": '"Chromium";v="96", "Google Chrome";v="96"'},
+            "differs",
+        ),
     ],
 )
-def test_automation_client_hints_inconsistent(validator: Validator, ua: str, headers: dict[str, str],
-                                              problem: str) -> None:
+def test_automation_client_hints_inconsistent(
+    validator: Validator, ua: str, headers: dict[str, str], problem: str
+) -> None:
     decision = one(validator, click(user_agent=ua, headers=headers, ip=FREE_IP))
     assert decision.reasons == (Reason.AUTOMATION,), decision.evidence
     assert any(problem in p for p in decision.evidence["automation"]["problems"])
@@ -243,9 +311,11 @@ def test_consistent_client_hints_pass(validator: Validator) -> None:
 
 
 def test_self_click(validator: Validator) -> None:
-    own = SelfClickEvidence(visitor_ids=frozenset({"lucas-phone"}),
-                            ip_hashes=frozenset({ip_hash("90.12.9.9", SECRET)}),
-                            prefix_user_agents=frozenset({("82.64.17.0/24", FIREFOX)}))
+    own = SelfClickEvidence(
+        visitor_ids=frozenset({"lucas-phone"}),
+        ip_hashes=frozenset({ip_hash("90.12.9.9", SECRET)}),
+        prefix_user_agents=frozenset({("82.64.17.0/24", FIREFOX)}),
+    )
     context = ValidationContext(self_clicks={7: own})
     by_cookie = click(0, visitor_id="lucas-phone", link_id=1)
     by_ip = click(10, ip="90.12.9.9", link_id=2)
@@ -269,7 +339,9 @@ def test_incited_and_platform_rules_not_applied_in_audit(validator: Validator) -
 def test_allow_list_keeps_monitoring_valid(validator: Validator) -> None:
     policy = CampaignPolicy(allow_cidrs=("88.198.0.0/16",), allow_ua_substrings=("vox-monitor",))
     context = ValidationContext(policies={1: policy})
-    d = validator.validate([click(0, ip=HETZNER_IP), click(1, user_agent="vox-monitor/1.0 curl/8")], context)
+    d = validator.validate(
+        [click(0, ip=HETZNER_IP), click(1, user_agent="vox-monitor/1.0 curl/8")], context
+    )
     assert all(x.verdict is Verdict.VALID for x in d)
     assert d[0].outcomes["datacenter"] == "allowed" and "allow_list" in d[0].evidence
 

@@ -14,7 +14,12 @@ from fairclick.validation.engine import Validator
 from fairclick.validation.enrich.ip import load_fallback_ranges
 from fairclick.validation.enrich.ua import UaClassifier
 from fairclick.validation.state import MemoryState, RecentState, StateUnavailable, make_state
-from fairclick.validation.state.codec import pack_click_id, pack_first, unpack_click_id, unpack_first
+from fairclick.validation.state.codec import (
+    pack_click_id,
+    pack_first,
+    unpack_click_id,
+    unpack_first,
+)
 from fairclick.validation.state.redis import RedisState
 
 from .clicks import SECRET
@@ -46,7 +51,7 @@ def test_many_keys_survive_growth(state: RecentState) -> None:
     rng = random.Random(3)
     keys = rng.sample(range(1, 2**63), 5000)
     for start in range(0, 5000, 1000):
-        state.commit([(k, 10_000, value(k % 1000)) for k in keys[start:start + 1000]], 100)
+        state.commit([(k, 10_000, value(k % 1000)) for k in keys[start : start + 1000]], 100)
     loaded = state.load(keys)
     assert all(e == (10_000, value(k % 1000)) for k, e in zip(keys, loaded, strict=True))
 
@@ -83,38 +88,51 @@ def test_redis_state_same_verdicts_as_memory(redis_url: str, redis_prefix: str) 
     events = workload(seed=5)
     memory = verdicts(events, batch=64)
     ranges, classifier = load_fallback_ranges(), UaClassifier([])
-    validator = Validator(secret_key=SECRET, state=RedisState(redis_url, redis_prefix),
-                          ranges=ranges, classifier=classifier)
+    validator = Validator(
+        secret_key=SECRET,
+        state=RedisState(redis_url, redis_prefix),
+        ranges=ranges,
+        classifier=classifier,
+    )
     shared = []
     for seq, start in enumerate(range(0, len(events), 64)):
-        shared += validator.validate(events[start:start + 64], ValidationContext(batch_seq=seq))
+        shared += validator.validate(events[start : start + 64], ValidationContext(batch_seq=seq))
     assert [(d.click_id, d.verdict, d.reasons) for d in shared] == memory
 
 
 def _worker(url: str, prefix: str, parity: int, batch: int, out: mp.Queue) -> None:  # type: ignore[type-arg]
     events = workload(seed=9)
-    validator = Validator(secret_key=SECRET, state=RedisState(url, prefix),
-                          ranges=load_fallback_ranges(), classifier=UaClassifier([]))
+    validator = Validator(
+        secret_key=SECRET,
+        state=RedisState(url, prefix),
+        ranges=load_fallback_ranges(),
+        classifier=UaClassifier([]),
+    )
     results = []
     for seq, start in enumerate(range(0, len(events), batch)):
         if seq % 2 == parity:  # the two workers take alternate batches of the journal
-            for d in validator.validate(events[start:start + batch],
-                                        ValidationContext(batch_seq=seq)):
+            for d in validator.validate(
+                events[start : start + batch], ValidationContext(batch_seq=seq)
+            ):
                 results.append((d.click_id, d.verdict.value, tuple(r.value for r in d.reasons)))
     out.put(results)
 
 
 @pytest.mark.redis
-def test_two_worker_processes_sharing_redis_are_deterministic(redis_url: str,
-                                                              redis_prefix: str) -> None:
+def test_two_worker_processes_sharing_redis_are_deterministic(
+    redis_url: str, redis_prefix: str
+) -> None:
     """Two processes validate alternate batches against one Redis: the verdicts equal a single
     in-memory run's, because batch n reads only after batch n-1 committed."""
-    expected = sorted((c, v.value, tuple(r.value for r in rs))
-                      for c, v, rs in verdicts(workload(seed=9), batch=50))
+    expected = sorted(
+        (c, v.value, tuple(r.value for r in rs))
+        for c, v, rs in verdicts(workload(seed=9), batch=50)
+    )
     ctx = mp.get_context("spawn")
     out: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
-    procs = [ctx.Process(target=_worker, args=(redis_url, redis_prefix, p, 50, out))
-             for p in (0, 1)]
+    procs = [
+        ctx.Process(target=_worker, args=(redis_url, redis_prefix, p, 50, out)) for p in (0, 1)
+    ]
     for p in procs:
         p.start()
     got = out.get(timeout=120) + out.get(timeout=120)

@@ -57,7 +57,9 @@ class CampaignPolicy:
         nets = tuple(ipaddress.ip_network(c, strict=False) for c in self.allow_cidrs)
         object.__setattr__(self, "networks", nets)
 
-    def allows(self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None, ua: str) -> str | None:
+    def allows(
+        self, ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None, ua: str
+    ) -> str | None:
         """The allow-list entry that covers this request, if any."""
         if ip is not None:
             for net in self.networks:

@@ -8,9 +8,9 @@ and writes it once, and returns one `ClickDecision` per click in the order given
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,14 +59,10 @@ class Metrics:
 
     clicks: int = 0
     batches: int = 0
-    verdicts: Counter[str] = None  # type: ignore[assignment]
-    reasons: Counter[str] = None  # type: ignore[assignment]
-    flags: Counter[str] = None  # type: ignore[assignment]
-    step_seconds: Counter[str] = None  # type: ignore[assignment]
-
-    def __post_init__(self) -> None:
-        self.verdicts, self.reasons = Counter(), Counter()
-        self.flags, self.step_seconds = Counter(), Counter()
+    verdicts: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    flags: Counter[str] = field(default_factory=Counter)
+    step_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
 
 
 class Validator:
@@ -99,8 +95,11 @@ class Validator:
 
     def data_versions(self) -> dict[str, str]:
         """The lists and datasets in use, with versions (for reports and /metrics)."""
-        return {**self.classifier.list_versions, "ip-ranges": self.ranges.source,
-                "fairclick-hosting-asns": f"{len(self.hosting)} networks"}
+        return {
+            **self.classifier.list_versions,
+            "ip-ranges": self.ranges.source,
+            "fairclick-hosting-asns": f"{len(self.hosting)} networks",
+        }
 
     def _timed(self, name: str, started: float) -> float:
         now = time.perf_counter()
@@ -116,15 +115,23 @@ class Validator:
         order = sorted(range(len(clicks)), key=lambda i: (clicks[i].ts, clicks[i].click_id))
         ordered = [clicks[i] for i in order]
         t = time.perf_counter()
-        batch = enrich(ordered, ranges=self.ranges, classifier=self.classifier,
-                       hosting=self.hosting, secret_key=self.secret_key,
-                       platform=context.platform)
+        batch = enrich(
+            ordered,
+            ranges=self.ranges,
+            classifier=self.classifier,
+            hosting=self.hosting,
+            secret_key=self.secret_key,
+            platform=context.platform,
+        )
         t = self._timed("enrich", t)
         n = len(batch)
         policies = [context.policy_for(c.campaign_id) for c in ordered]
-        allowed = [p.allows(batch.ip_address(i), c.user_agent) if (p.allow_cidrs or
-                   p.allow_ua_substrings) else None
-                   for i, (p, c) in enumerate(zip(policies, ordered, strict=True))]
+        allowed = [
+            p.allows(batch.ip_address(i), c.user_agent)
+            if (p.allow_cidrs or p.allow_ua_substrings)
+            else None
+            for i, (p, c) in enumerate(zip(policies, ordered, strict=True))
+        ]
         results: dict[Reason, Hits] = {}
         for reason, rule in REQUEST_RULES:
             if reason in PLATFORM_RULES and not context.platform:
@@ -142,30 +149,38 @@ class Validator:
         view = StateView({k: e for k, e in zip(wanted, loaded, strict=True) if e is not None})
         t = self._timed("state_load", t)
         results[Reason.LINK_PREVIEW] = windows.preview_timing(
-            batch, context, view, keys, results[Reason.LINK_PREVIEW])
+            batch, context, view, keys, results[Reason.LINK_PREVIEW]
+        )
         t = self._timed("link_preview_timing", t)
         invalid = [
-            allowed[i] is None and any(
+            allowed[i] is None
+            and any(
                 i in hits and policies[i].strictness.invalidates(hits[i].strength)
-                for hits in results.values())
+                for hits in results.values()
+            )
             for i in range(n)
         ]
         results[Reason.DUPLICATE] = windows.duplicate(batch, context, view, keys, invalid)
         t = self._timed(Reason.DUPLICATE.value, t)
         for i in results[Reason.DUPLICATE]:
             invalid[i] = invalid[i] or allowed[i] is None
-        results[Reason.VELOCITY] = windows.velocity(batch, context, view, keys, invalid,
-                                                     self.velocity)
+        results[Reason.VELOCITY] = windows.velocity(
+            batch, context, view, keys, invalid, self.velocity
+        )
         t = self._timed(Reason.VELOCITY.value, t)
         watermark = windows.state_seconds(batch.ts_us[-1]) if n else 0
-        self.state.commit([(k, e, v) for k, (e, v) in view.dirty.items()], watermark,
-                          context.batch_seq)
+        self.state.commit(
+            [(k, e, v) for k, (e, v) in view.dirty.items()], watermark, context.batch_seq
+        )
         t = self._timed("state_commit", t)
 
         applied = [(r, code, results[r]) for r, code in _PIPELINE_CODES if r in results]
-        template = {code: ("pass" if r in results else "not_applied") for r, code in _PIPELINE_CODES}
-        decisions = [self._decide(batch, i, applied, template, policies[i], allowed[i])
-                     for i in range(n)]
+        template = {
+            code: ("pass" if r in results else "not_applied") for r, code in _PIPELINE_CODES
+        }
+        decisions = [
+            self._decide(batch, i, applied, template, policies[i], allowed[i]) for i in range(n)
+        ]
         for d in decisions:
             self.metrics.verdicts[d.verdict.value] += 1
             self.metrics.reasons.update(r.value for r in d.reasons)
@@ -178,9 +193,15 @@ class Validator:
             by_input[original] = decisions[position]
         return by_input
 
-    def _decide(self, batch: EnrichedBatch, i: int, applied: list[tuple[Reason, str, Hits]],
-                template: dict[str, str], policy: CampaignPolicy,
-                allowed: str | None) -> ClickDecision:
+    def _decide(
+        self,
+        batch: EnrichedBatch,
+        i: int,
+        applied: list[tuple[Reason, str, Hits]],
+        template: dict[str, str],
+        policy: CampaignPolicy,
+        allowed: str | None,
+    ) -> ClickDecision:
         reasons: list[Reason] = []
         flags: list[Reason] = []
         evidence: dict[str, dict[str, Any]] = {}
@@ -202,16 +223,23 @@ class Validator:
             evidence["allow_list"] = {"matched": allowed}
         evidence[RULES_KEY] = outcomes
         verdict = Verdict.INVALID if reasons else Verdict.VALID
-        return ClickDecision(batch.clicks[i].click_id, verdict, tuple(reasons), tuple(flags),
-                             evidence, batch.enrichment(i))
+        return ClickDecision(
+            batch.clicks[i].click_id,
+            verdict,
+            tuple(reasons),
+            tuple(flags),
+            evidence,
+            batch.enrichment(i),
+        )
 
     def close(self) -> None:
         """Release the state store."""
         self.state.close()
 
 
-def build_validator(settings: Settings, *, state_prefix: str = "fairclick:v:",
-                    state: RecentState | None = None) -> Validator:
+def build_validator(
+    settings: Settings, *, state_prefix: str = "fairclick:v:", state: RecentState | None = None
+) -> Validator:
     """The validator configured from settings: data from `settings.data_dir` (downloaded data
     when installed, else the shipped fallback), Redis state when `settings.redis_url` is set."""
     return Validator(

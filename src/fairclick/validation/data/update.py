@@ -16,6 +16,7 @@ import bisect
 import csv
 import hashlib
 import io
+import itertools
 import json
 import tarfile
 from collections.abc import Callable
@@ -132,10 +133,14 @@ def merge_ranges(
     country_rows.sort()
     asn_starts = [r[0] for r in asn_rows]
     c_starts = [r[0] for r in country_rows]
-    cuts = sorted({r[0] for r in asn_rows} | {r[1] + 1 for r in asn_rows}
-                  | {r[0] for r in country_rows} | {r[1] + 1 for r in country_rows})
+    cuts = sorted(
+        {r[0] for r in asn_rows}
+        | {r[1] + 1 for r in asn_rows}
+        | {r[0] for r in country_rows}
+        | {r[1] + 1 for r in country_rows}
+    )
     out: list[tuple[int, int, int, str, str]] = []
-    for lo, nxt in zip(cuts, cuts[1:], strict=False):
+    for lo, nxt in itertools.pairwise(cuts):
         i = bisect.bisect_right(asn_starts, lo) - 1
         asn, org = (asn_rows[i][2], asn_rows[i][3]) if i >= 0 and asn_rows[i][1] >= lo else (0, "")
         j = bisect.bisect_right(c_starts, lo) - 1
@@ -153,16 +158,31 @@ def _csv(text: str) -> list[list[str]]:
     return [row for row in csv.reader(io.StringIO(text)) if row]
 
 
-def _record(package: str, registry: str, version: str, licence: str, blob: bytes, url: str,
-            files: list[str]) -> Source:
-    return Source(package, registry, version, licence, hashlib.sha256(blob).hexdigest(), url,
-                  datetime.now(UTC).isoformat(timespec="seconds"), files)
+def _record(
+    package: str, registry: str, version: str, licence: str, blob: bytes, url: str, files: list[str]
+) -> Source:
+    return Source(
+        package,
+        registry,
+        version,
+        licence,
+        hashlib.sha256(blob).hexdigest(),
+        url,
+        datetime.now(UTC).isoformat(timespec="seconds"),
+        files,
+    )
 
 
-def update(data_dir: Path, progress: Progress | None = None,
-           client: httpx.Client | None = None) -> list[Source]:
+def update(
+    data_dir: Path,
+    progress: Progress | None = None,
+    client: httpx.Client | None = None,
+    *,
+    ip_ranges: bool = True,
+) -> list[Source]:
     """Fetch, verify and install every source into `data_dir`; returns what the manifest holds.
-    Files are written under temporary names and renamed, so a failed update keeps the old data."""
+    Files are written under temporary names and renamed, so a failed update keeps the old data.
+    `ip_ranges=False` installs the user-agent lists only (benchmarks)."""
     say = progress or (lambda _msg: None)
     data_dir.mkdir(parents=True, exist_ok=True)
     own = client is None
@@ -172,22 +192,49 @@ def update(data_dir: Path, progress: Progress | None = None,
         say(f"npm {ISBOT}")
         info, blob = fetch_npm(http, ISBOT)
         patterns = isbot_patterns(_member(blob, "package/index.js"))
-        _write_json(data_dir / ISBOT_FILE, {"name": "isbot", "version": info["version"],
-                                             "patterns": patterns})
-        sources.append(_record(ISBOT, "npm", info["version"], info.get("license", ""), blob,
-                               info["dist"]["tarball"], [ISBOT_FILE]))
+        _write_json(
+            data_dir / ISBOT_FILE,
+            {"name": "isbot", "version": info["version"], "patterns": patterns},
+        )
+        sources.append(
+            _record(
+                ISBOT,
+                "npm",
+                info["version"],
+                info.get("license", ""),
+                blob,
+                info["dist"]["tarball"],
+                [ISBOT_FILE],
+            )
+        )
 
         say(f"PyPI {CRAWLERDETECT}")
         pinfo, blob, url = fetch_pypi_sdist(http, CRAWLERDETECT)
         crawlers = python_list(_member(blob, "crawlerdetect/providers/crawlers.py"))
         exclusions = python_list(_member(blob, "crawlerdetect/providers/exclusions.py"))
-        _write_json(data_dir / CRAWLERDETECT_FILE, {"name": "crawlerdetect",
-                                                    "version": pinfo["version"],
-                                                    "patterns": crawlers,
-                                                    "exclusions": exclusions})
-        sources.append(_record(CRAWLERDETECT, "pypi", pinfo["version"],
-                               pinfo.get("license") or "MIT", blob, url, [CRAWLERDETECT_FILE]))
+        _write_json(
+            data_dir / CRAWLERDETECT_FILE,
+            {
+                "name": "crawlerdetect",
+                "version": pinfo["version"],
+                "patterns": crawlers,
+                "exclusions": exclusions,
+            },
+        )
+        sources.append(
+            _record(
+                CRAWLERDETECT,
+                "pypi",
+                pinfo["version"],
+                pinfo.get("license") or "MIT",
+                blob,
+                url,
+                [CRAWLERDETECT_FILE],
+            )
+        )
 
+        if not ip_ranges:
+            return _finish(data_dir, sources, say)
         say(f"npm {ASN_PACKAGE} (about 20 MB)")
         ainfo, ablob = fetch_npm(http, ASN_PACKAGE)
         say(f"npm {COUNTRY_PACKAGE} (about 11 MB)")
@@ -195,25 +242,52 @@ def update(data_dir: Path, progress: Progress | None = None,
         say("converting IP ranges")
         rows: list[tuple[int, int, int, str, str]] = []
         for family in ("ipv4", "ipv6"):
-            asn_rows = [(int(r[0]), int(r[1]), int(r[2]), r[3] if len(r) > 3 else "")
-                        for r in _csv(_member(ablob, f"package/asn-{family}-num.csv"))]
-            country_rows = [(int(r[0]), int(r[1]), r[2]) for r in
-                            _csv(_member(cblob, f"package/geo-whois-asn-country-{family}-num.csv"))]
+            asn_rows = [
+                (int(r[0]), int(r[1]), int(r[2]), r[3] if len(r) > 3 else "")
+                for r in _csv(_member(ablob, f"package/asn-{family}-num.csv"))
+            ]
+            country_rows = [
+                (int(r[0]), int(r[1]), r[2])
+                for r in _csv(_member(cblob, f"package/geo-whois-asn-country-{family}-num.csv"))
+            ]
             rows.extend(merge_ranges(asn_rows, country_rows))
         from fairclick.validation.enrich.ip import ranges_from_rows, save_ranges
 
         tmp = data_dir / (RANGES_FILE + ".tmp.npz")
         save_ranges(ranges_from_rows(rows, f"ip-location-db {ainfo['version']}"), tmp)
         tmp.replace(data_dir / RANGES_FILE)
-        sources.append(_record(ASN_PACKAGE, "npm", ainfo["version"], ainfo.get("license", ""),
-                               ablob, ainfo["dist"]["tarball"], [RANGES_FILE]))
-        sources.append(_record(COUNTRY_PACKAGE, "npm", cinfo["version"],
-                               cinfo.get("license", ""), cblob, cinfo["dist"]["tarball"],
-                               [RANGES_FILE]))
+        sources.append(
+            _record(
+                ASN_PACKAGE,
+                "npm",
+                ainfo["version"],
+                ainfo.get("license", ""),
+                ablob,
+                ainfo["dist"]["tarball"],
+                [RANGES_FILE],
+            )
+        )
+        sources.append(
+            _record(
+                COUNTRY_PACKAGE,
+                "npm",
+                cinfo["version"],
+                cinfo.get("license", ""),
+                cblob,
+                cinfo["dist"]["tarball"],
+                [RANGES_FILE],
+            )
+        )
     finally:
         if own:
             http.close()
-    _write_json(data_dir / MANIFEST_FILE, {"sources": [asdict(s) for s in sources]})
+    return _finish(data_dir, sources, say)
+
+
+def _finish(data_dir: Path, sources: list[Source], say: Progress) -> list[Source]:
+    previous = {s["package"]: s for s in read_manifest(data_dir)}
+    previous.update({s.package: asdict(s) for s in sources})
+    _write_json(data_dir / MANIFEST_FILE, {"sources": list(previous.values())})
     say(f"installed {len(sources)} sources into {data_dir}")
     return sources
 

@@ -95,6 +95,11 @@ class EnrichedBatch:
             bot_name=ua.bot_name,
         )
 
+    def prefix(self, i: int) -> str:
+        """The /24 or /48 of click i ("" without a valid IP)."""
+        parsed = self.parsed_ip[i]
+        return parsed.prefix if parsed is not None else ""
+
     def ip_address(self, i: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         """The parsed address of click i (for allow-lists)."""
         parsed = self.parsed_ip[i]

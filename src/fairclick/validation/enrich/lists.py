@@ -7,24 +7,16 @@ matches names the agent. Bump the version when a list changes (it appears in evi
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
 class PatternList:
-    """A named, versioned list of (label, regex) compiled into one alternation."""
+    """A named, versioned list of (label, case-insensitive regex)."""
 
     name: str
     version: str
     entries: tuple[tuple[str, str], ...]
-
-    def compile(self) -> re.Pattern[str]:
-        """One regex whose named groups `p0`, `p1`… map back to `entries`."""
-        return re.compile(
-            "|".join(f"(?P<p{i}>{pattern})" for i, (_, pattern) in enumerate(self.entries)),
-            re.IGNORECASE,
-        )
 
 
 # Social networks and messengers that fetch a link to draw its card. Mastodon and the other
@@ -113,7 +105,6 @@ AUTOMATION = PatternList(
         ("Selenium", r"Selenium"),
         ("Puppeteer", r"Puppeteer"),
         ("Playwright", r"Playwright"),
-        ("Electron", r"Electron/"),
         ("SlimerJS", r"SlimerJS"),
         ("HtmlUnit", r"HtmlUnit"),
         ("jsdom", r"jsdom/"),

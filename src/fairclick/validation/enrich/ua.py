@@ -16,6 +16,7 @@ from pathlib import Path
 
 from fairclick.validation.data import CRAWLERDETECT_FILE, ISBOT_FILE
 from fairclick.validation.enrich.lists import AUTOMATION, BUILTIN_BOTS, PREVIEWS, TOOLS, PatternList
+from fairclick.validation.enrich.patterns import PatternSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,23 +42,15 @@ class BotList:
     patterns: tuple[str, ...]
     exclusions: tuple[str, ...] = ()
 
-    def compile(self) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
-        """The alternation (named groups per entry) and the exclusion regex."""
-        parts = []
-        for i, pattern in enumerate(self.patterns):
-            converted = _pythonic(pattern)
-            try:
-                re.compile(converted)
-            except re.error:
-                continue  # a JS-only construct: skipped (counted by `bench/validation`)
-            parts.append(f"(?P<p{i}>{converted})")
-        main = re.compile("|".join(parts), re.IGNORECASE)
+    def compile(self) -> tuple[PatternSet, re.Pattern[str] | None]:
+        """The fast matcher of the patterns and the exclusion regex (Python syntax)."""
+        matcher = PatternSet([_pythonic(p) for p in self.patterns])
         excl = (
             re.compile("|".join(_pythonic(e) for e in self.exclusions), re.IGNORECASE)
             if self.exclusions
             else None
         )
-        return main, excl
+        return matcher, excl
 
 
 _VAR_LOOKBEHIND = re.compile(r"\(\?<!([^()]*\|[^()]*)\)")
@@ -91,24 +84,37 @@ def load_bot_lists(data_dir: Path | None) -> list[BotList]:
 
 
 class _Matcher:
-    def __init__(self, name: str, version: str, labels: list[str], regex: re.Pattern[str],
-                 exclusions: re.Pattern[str] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        labels: list[str],
+        patterns: PatternSet,
+        exclusions: re.Pattern[str] | None = None,
+    ) -> None:
         self.name, self.version, self.labels = name, version, labels
-        self.regex, self.exclusions = regex, exclusions
+        self.patterns, self.exclusions = patterns, exclusions
 
     def search(self, ua: str) -> dict[str, str] | None:
         text = self.exclusions.sub("", ua) if self.exclusions else ua
-        found = self.regex.search(text)
-        if found is None or found.lastgroup is None:
+        found = self.patterns.search(text)
+        if found is None:
             return None
-        label = self.labels[int(found.lastgroup[1:])]
-        return {"list": self.name, "version": self.version, "pattern": label,
-                "matched": found.group(0)[:80]}
+        return {
+            "list": self.name,
+            "version": self.version,
+            "pattern": self.labels[found.index],
+            "matched": found.text[:80],
+        }
 
 
 def _curated(plist: PatternList) -> _Matcher:
-    return _Matcher(plist.name, plist.version, [label for label, _ in plist.entries],
-                    plist.compile())
+    return _Matcher(
+        plist.name,
+        plist.version,
+        [label for label, _ in plist.entries],
+        PatternSet([pattern for _, pattern in plist.entries]),
+    )
 
 
 # Words that appear in real browsers' UAs yet trip the broad downloaded patterns (measured on
@@ -131,16 +137,17 @@ class UaClassifier:
     one list is trusted unless the UA has a real browser's shape, where two lists or a strong
     bot token are needed). "vote" is the default because it measured best (see docs)."""
 
-    def __init__(self, bot_lists: list[BotList], cache_size: int = 65536,
-                 combine: str = "vote") -> None:
+    def __init__(
+        self, bot_lists: list[BotList], cache_size: int = 65536, combine: str = "vote"
+    ) -> None:
         self.previews = _curated(PREVIEWS)
         self.tools = _curated(TOOLS)
         self.automation = _curated(AUTOMATION)
         if bot_lists:
             self.bots = []
             for bl in bot_lists:
-                regex, excl = bl.compile()
-                self.bots.append(_Matcher(bl.name, bl.version, list(bl.patterns), regex, excl))
+                matcher, excl = bl.compile()
+                self.bots.append(_Matcher(bl.name, bl.version, list(bl.patterns), matcher, excl))
         else:
             self.bots = [_curated(BUILTIN_BOTS)]
         self.combine = combine
@@ -187,25 +194,57 @@ class UaClassifier:
     def _classify(self, ua: str) -> UaInfo:
         text = ua.strip()
         if not text:
-            return UaInfo("empty", None, None, None, "other", None,
-                          {"list": "fairclick-tools", "version": TOOLS.version,
-                           "pattern": "empty user agent", "matched": ""})
+            return UaInfo(
+                "empty",
+                None,
+                None,
+                None,
+                "other",
+                None,
+                {
+                    "list": "fairclick-tools",
+                    "version": TOOLS.version,
+                    "pattern": "empty user agent",
+                    "matched": "",
+                },
+            )
         if len(text) < 6 or any(ord(c) < 32 for c in text):
-            return UaInfo("malformed", None, None, None, "other", None,
-                          {"list": "fairclick-tools", "version": TOOLS.version,
-                           "pattern": "malformed user agent", "matched": text[:80]})
+            return UaInfo(
+                "malformed",
+                None,
+                None,
+                None,
+                "other",
+                None,
+                {
+                    "list": "fairclick-tools",
+                    "version": TOOLS.version,
+                    "pattern": "malformed user agent",
+                    "matched": text[:80],
+                },
+            )
         browser, version, os_name, device = parse_ua(text)
-        for category, matcher in (("preview", self.previews), ("tool", self.tools),
-                                  ("automation", self.automation)):
+        for category, matcher in (
+            ("preview", self.previews),
+            ("tool", self.tools),
+            ("automation", self.automation),
+        ):
             found = matcher.search(text)
             if found is not None:
-                return UaInfo(category, browser, version, os_name,
-                              "bot" if category != "automation" else device,
-                              found["pattern"], found)
+                return UaInfo(
+                    category,
+                    browser,
+                    version,
+                    os_name,
+                    "bot" if category != "automation" else device,
+                    found["pattern"],
+                    found,
+                )
         found = self.crawler_match(text)
         if found is not None:
-            return UaInfo("crawler", browser, version, os_name, "bot",
-                          _bot_name(text, found), found)
+            return UaInfo(
+                "crawler", browser, version, os_name, "bot", _bot_name(text, found), found
+            )
         return UaInfo("browser", browser, version, os_name, device, None, None)
 
 

@@ -51,8 +51,12 @@ def valid_only(clicks: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def to_reverdicts(frame: pl.DataFrame, reason: Reason, evidence_cols: list[str],
-                  labels: dict[str, str] | None = None) -> list[ReVerdict]:
+def to_reverdicts(
+    frame: pl.DataFrame,
+    reason: Reason,
+    evidence_cols: list[str],
+    labels: dict[str, str] | None = None,
+) -> list[ReVerdict]:
     """One `ReVerdict` per row of `frame` (click_id + evidence columns)."""
     labels = labels or {}
     out = []

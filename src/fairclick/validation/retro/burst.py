@@ -32,7 +32,9 @@ class BurstSettings:
 
 def burst(clicks: pl.DataFrame, settings: BurstSettings = BurstSettings()) -> list[ReVerdict]:
     """Re-verdicts for the valid clicks of burst minutes."""
-    valid = valid_only(clicks).with_columns(pl.col("ts").dt.truncate(settings.bucket).alias("minute"))
+    valid = valid_only(clicks).with_columns(
+        pl.col("ts").dt.truncate(settings.bucket).alias("minute")
+    )
     if valid.is_empty():
         return []
     has_reach = "reach" in valid.columns
@@ -43,26 +45,48 @@ def burst(clicks: pl.DataFrame, settings: BurstSettings = BurstSettings()) -> li
     if not has_reach:
         per_minute = per_minute.with_columns(pl.lit(None, pl.Float64).alias("reach"))
     count = pl.col("count").cast(pl.Float64)
-    window = {"window_size": settings.history, "min_samples": 1}
-    per_minute = per_minute.with_columns(
-        count.shift(1).rolling_median(**window).over("link").alias("baseline"),
-        pl.int_range(pl.len()).over("link").alias("history_len"),
-    ).with_columns(
-        (count - pl.col("baseline")).abs().shift(1).rolling_median(**window).over("link")
-        .alias("mad"),
-    ).with_columns(
-        ((count - pl.col("baseline")) / (1.4826 * pl.col("mad").fill_null(0) + 1.0)).alias("z"),
-        (pl.col("reach").cast(pl.Float64) * settings.reach_share).alias("reach_cap"),
+    per_minute = (
+        per_minute.with_columns(
+            count.shift(1)
+            .rolling_median(window_size=settings.history, min_samples=1)
+            .over("link")
+            .alias("baseline"),
+            pl.int_range(pl.len()).over("link").alias("history_len"),
+        )
+        .with_columns(
+            (count - pl.col("baseline"))
+            .abs()
+            .shift(1)
+            .rolling_median(window_size=settings.history, min_samples=1)
+            .over("link")
+            .alias("mad"),
+        )
+        .with_columns(
+            ((count - pl.col("baseline")) / (1.4826 * pl.col("mad").fill_null(0) + 1.0)).alias("z"),
+            (pl.col("reach").cast(pl.Float64) * settings.reach_share).alias("reach_cap"),
+        )
     )
     enough = pl.col("history_len") >= settings.min_history
     over_reach = pl.col("reach_cap").is_null() | (count > pl.col("reach_cap"))
-    spiking = pl.when(enough).then(pl.col("z") > settings.z).otherwise(
-        pl.col("reach_cap").is_not_null() & (count > pl.col("reach_cap")))
+    spiking = (
+        pl.when(enough)
+        .then(pl.col("z") > settings.z)
+        .otherwise(pl.col("reach_cap").is_not_null() & (count > pl.col("reach_cap")))
+    )
     bursts = per_minute.filter((pl.col("count") >= settings.min_clicks) & over_reach & spiking)
     if bursts.is_empty():
         return []
-    hits = valid.join(bursts.select(["link", "minute", "count", "baseline", "z", "reach"]),
-                      on=["link", "minute"])
-    return to_reverdicts(hits, Reason.BURST, ["link", "minute", "count", "baseline", "z", "reach"],
-                         {"count": "clicks_in_minute", "baseline": "baseline_median_per_minute",
-                          "z": "robust_z", "reach": "followers"})
+    hits = valid.join(
+        bursts.select(["link", "minute", "count", "baseline", "z", "reach"]), on=["link", "minute"]
+    )
+    return to_reverdicts(
+        hits,
+        Reason.BURST,
+        ["link", "minute", "count", "baseline", "z", "reach"],
+        {
+            "count": "clicks_in_minute",
+            "baseline": "baseline_median_per_minute",
+            "z": "robust_z",
+            "reach": "followers",
+        },
+    )

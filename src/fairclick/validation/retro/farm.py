@@ -87,8 +87,22 @@ def click_farm(clicks: pl.DataFrame, settings: FarmSettings = FarmSettings()) ->
     return to_reverdicts(
         hits,
         Reason.CLICK_FARM,
-        ["signal", "ip_prefix", "asn", "window", "clicks", "links", "influencers", "visitors",
-         "gap_cv", "mean_gap_seconds"],
-        {"clicks": "clicks_in_window", "links": "distinct_links",
-         "influencers": "distinct_influencers", "visitors": "distinct_visitors"},
+        [
+            "signal",
+            "ip_prefix",
+            "asn",
+            "window",
+            "clicks",
+            "links",
+            "influencers",
+            "visitors",
+            "gap_cv",
+            "mean_gap_seconds",
+        ],
+        {
+            "clicks": "clicks_in_window",
+            "links": "distinct_links",
+            "influencers": "distinct_influencers",
+            "visitors": "distinct_visitors",
+        },
     )

@@ -31,11 +31,16 @@ def decisions_frame(
             "visitor_key": [d.enrichment.visitor_key for d in decisions],
             "ip_prefix": [d.enrichment.ip_prefix for d in decisions],
             "asn": [d.enrichment.asn for d in decisions],
-            "device": [f"{d.enrichment.browser}/{d.enrichment.os}/{d.enrichment.device}"
-                       for d in decisions],
+            "device": [
+                f"{d.enrichment.browser}/{d.enrichment.os}/{d.enrichment.device}" for d in decisions
+            ],
             "verdict": [d.verdict.value for d in decisions],
             "reach": [reach.get(c.link_id) if c.link_id is not None else None for c in clicks],
         },
-        schema_overrides={"campaign_id": pl.Int64, "influencer_id": pl.Int64, "asn": pl.Int64,
-                          "reach": pl.Int64},
+        schema_overrides={
+            "campaign_id": pl.Int64,
+            "influencer_id": pl.Int64,
+            "asn": pl.Int64,
+            "reach": pl.Int64,
+        },
     )

@@ -51,15 +51,17 @@ def _components(edges: pl.DataFrame) -> dict[str, int]:
     return out
 
 
-def click_ring(clicks: pl.DataFrame, settings: RingSettings = RingSettings(),
-               platform: bool = True) -> list[ReVerdict]:
+def click_ring(
+    clicks: pl.DataFrame, settings: RingSettings = RingSettings(), platform: bool = True
+) -> list[ReVerdict]:
     """Re-verdicts for the valid clicks of ring members inside the window they ringed in."""
     valid = valid_only(clicks)
     if valid.is_empty():
         return []
     group = pl.col("campaign_id").fill_null(-1) if platform else pl.lit(-1, pl.Int64)
-    valid = valid.with_columns(group.alias("group"),
-                               pl.col("ts").dt.truncate(settings.window).alias("window"))
+    valid = valid.with_columns(
+        group.alias("group"), pl.col("ts").dt.truncate(settings.window).alias("window")
+    )
     keys = ["group", "window"]
     reach = valid.group_by([*keys, "visitor_key"]).agg(pl.col("owner").n_unique().alias("owners"))
     candidates = reach.filter(pl.col("owners") >= settings.min_influencers)
@@ -67,7 +69,8 @@ def click_ring(clicks: pl.DataFrame, settings: RingSettings = RingSettings(),
         return []
     pairs_in = (
         valid.join(candidates.select([*keys, "visitor_key"]), on=[*keys, "visitor_key"])
-        .select([*keys, "owner", "visitor_key"]).unique()
+        .select([*keys, "owner", "visitor_key"])
+        .unique()
     )
     pairs = (
         pairs_in.join(pairs_in, on=[*keys, "owner"], suffix="_b")
@@ -84,28 +87,42 @@ def click_ring(clicks: pl.DataFrame, settings: RingSettings = RingSettings(),
             sizes[c] = sizes.get(c, 0) + 1
         for visitor, c in comp.items():
             if sizes[c] >= settings.min_members:
-                members.append({"group": grp, "window": win, "visitor_key": visitor,
-                                "ring_id": f"{grp}:{win}:{c}", "ring_size": sizes[c]})
+                members.append(
+                    {
+                        "group": grp,
+                        "window": win,
+                        "visitor_key": visitor,
+                        "ring_id": f"{grp}:{win}:{c}",
+                        "ring_size": sizes[c],
+                    }
+                )
     solo = candidates.filter(pl.col("owners") >= settings.solo_influencers).select(
         [*keys, "visitor_key"]
     )
     ring_frame = pl.DataFrame(
         members,
-        schema={"group": pl.Int64, "window": valid.schema["window"], "visitor_key": pl.Utf8,
-                "ring_id": pl.Utf8, "ring_size": pl.Int64},
+        schema={
+            "group": pl.Int64,
+            "window": valid.schema["window"],
+            "visitor_key": pl.Utf8,
+            "ring_id": pl.Utf8,
+            "ring_size": pl.Int64,
+        },
     )
-    solo_frame = solo.join(ring_frame.select([*keys, "visitor_key"]), on=[*keys, "visitor_key"],
-                           how="anti").with_columns(
+    solo_frame = solo.join(
+        ring_frame.select([*keys, "visitor_key"]), on=[*keys, "visitor_key"], how="anti"
+    ).with_columns(
         (pl.lit("solo:") + pl.col("visitor_key")).alias("ring_id"),
         pl.lit(1, pl.Int64).alias("ring_size"),
     )
     flagged = pl.concat([ring_frame, solo_frame.select(ring_frame.columns)])
     if flagged.is_empty():
         return []
-    hits = valid.join(flagged, on=[*keys, "visitor_key"]).join(
-        reach, on=[*keys, "visitor_key"]
-    )
+    hits = valid.join(flagged, on=[*keys, "visitor_key"]).join(reach, on=[*keys, "visitor_key"])
     label = "influencers_clicked" if platform else "paths_clicked"
-    return to_reverdicts(hits, Reason.CLICK_RING,
-                         ["ring_id", "ring_size", "owners", "window", "campaign_id"],
-                         {"owners": label, "ring_size": "ring_members"})
+    return to_reverdicts(
+        hits,
+        Reason.CLICK_RING,
+        ["ring_id", "ring_size", "owners", "window", "campaign_id"],
+        {"owners": label, "ring_size": "ring_members"},
+    )

@@ -149,7 +149,7 @@ def datacenter(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
                     "as_org": hosting.owner,
                     "kind": hosting.kind,
                     "list": "fairclick-hosting-asns",
-                    "ip_prefix": batch.parsed_ip[i].prefix if batch.parsed_ip[i] else "",
+                    "ip_prefix": batch.prefix(i),
                 },
             )
     return hits
@@ -173,7 +173,9 @@ def client_hint_problems(batch: EnrichedBatch, i: int) -> list[str]:
         if "headless" in brands_raw.lower():
             problems.append("sec-ch-ua names HeadlessChrome")
         if ua.browser in ("Safari", "Mobile Safari", "Firefox"):
-            problems.append(f"client hints sent by a UA claiming {ua.browser}, which never sends them")
+            problems.append(
+                f"client hints sent by a UA claiming {ua.browser}, which never sends them"
+            )
         brands = {name: int(v) for name, v in _BRAND.findall(brands_raw)}
         claimed = _CHROMIUM_UA.search(click.user_agent)
         majors = {v for name, v in brands.items() if "brand" not in name.lower()}
@@ -181,8 +183,14 @@ def client_hint_problems(batch: EnrichedBatch, i: int) -> list[str]:
             problems.append(
                 f"sec-ch-ua version {sorted(majors)} differs from the UA's {claimed.group(1)}"
             )
-    expected = {"ios": "ios", "android": "android", "windows": "windows", "macos": "macos",
-                "linux": "linux", "chromeos": "chrome os"}
+    expected = {
+        "ios": "ios",
+        "android": "android",
+        "windows": "windows",
+        "macos": "macos",
+        "linux": "linux",
+        "chromeos": "chrome os",
+    }
     if platform and ua.os and ua.os.lower() in expected:
         want = expected[ua.os.lower()]
         if platform != want and not (want == "linux" and platform == "android"):
@@ -208,8 +216,11 @@ def automation(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
             certain = any("HeadlessChrome" in p or "webdriver" in p for p in problems)
             hits[i] = Hit(
                 "certain" if certain else "strong",
-                {"problems": problems, "user_agent": batch.clicks[i].user_agent[:200],
-                 "sec-ch-ua": batch.clicks[i].headers.get("sec-ch-ua", "")[:200]},
+                {
+                    "problems": problems,
+                    "user_agent": batch.clicks[i].user_agent[:200],
+                    "sec-ch-ua": batch.clicks[i].headers.get("sec-ch-ua", "")[:200],
+                },
             )
     return hits
 
@@ -225,18 +236,33 @@ def self_click(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
         if own is None:
             continue
         cookie = click.visitor_id or click.assigned_visitor_id
-        prefix = batch.parsed_ip[i].prefix if batch.parsed_ip[i] else ""
+        prefix = batch.prefix(i)
         if cookie and cookie in own.visitor_ids:
-            hits[i] = Hit("certain", {"matched": "visitor id of the influencer's session",
-                                      "influencer_id": click.influencer_id})
+            hits[i] = Hit(
+                "certain",
+                {
+                    "matched": "visitor id of the influencer's session",
+                    "influencer_id": click.influencer_id,
+                },
+            )
         elif batch.ip_hash[i] and batch.ip_hash[i] in own.ip_hashes:
-            hits[i] = Hit("strong", {"matched": "IP address of the influencer's session",
-                                     "influencer_id": click.influencer_id,
-                                     "ip_hash": batch.ip_hash[i]})
+            hits[i] = Hit(
+                "strong",
+                {
+                    "matched": "IP address of the influencer's session",
+                    "influencer_id": click.influencer_id,
+                    "ip_hash": batch.ip_hash[i],
+                },
+            )
         elif (prefix, click.user_agent) in own.prefix_user_agents:
-            hits[i] = Hit("strong", {"matched": "network and user agent of a declared device",
-                                     "influencer_id": click.influencer_id,
-                                     "ip_prefix": prefix})
+            hits[i] = Hit(
+                "strong",
+                {
+                    "matched": "network and user agent of a declared device",
+                    "influencer_id": click.influencer_id,
+                    "ip_prefix": prefix,
+                },
+            )
     return hits
 
 

@@ -25,8 +25,15 @@ US = 1_000_000
 PREVIEW_FOLLOW_US = 10 * US  # browser-UA fetches this soon after a preview belong to it
 FANOUT_WINDOWS = (60, 60)
 FANOUT_MIN = 10  # fediverse fetches of one link within about a minute that make a fan-out
-FEDIVERSE = {"Mastodon", "Pleroma/Akkoma", "Misskey", "GoToSocial", "Friendica", "Pixelfed",
-             "Lemmy"}
+FEDIVERSE = {
+    "Mastodon",
+    "Pleroma/Akkoma",
+    "Misskey",
+    "GoToSocial",
+    "Friendica",
+    "Pixelfed",
+    "Lemmy",
+}
 _EPOCH_OFFSET_S = 946_684_800  # 2000-01-01 in Unix seconds: state expiry counts from there
 _MASK = (1 << 64) - 1
 _MIX = 0x9E3779B97F4A7C15
@@ -84,8 +91,19 @@ class ClickKeys:
 
     def all(self) -> tuple[int, ...]:
         """Every non-zero key."""
-        return tuple(k for k in (self.preview, self.fanout, self.dedupe_visitor, self.dedupe_alt,
-                                 self.rate_visitor, self.rate_ip, self.rate_subnet) if k)
+        return tuple(
+            k
+            for k in (
+                self.preview,
+                self.fanout,
+                self.dedupe_visitor,
+                self.dedupe_alt,
+                self.rate_visitor,
+                self.rate_ip,
+                self.rate_subnet,
+            )
+            if k
+        )
 
 
 _KINDS = {name: state_key("kind", name) for name in ("pv", "fo", "dd", "vv", "vi", "vs")}
@@ -111,11 +129,17 @@ def click_keys(batch: EnrichedBatch) -> list[ClickKeys]:
         visitor, alt = h(batch.visitor_key[i]), h(batch.alt_key[i])
         parsed = batch.parsed_ip[i]
         ip = h(batch.ip_hash[i]) if batch.ip_hash[i] else 0
-        out.append(ClickKeys(
-            mix("pv", scope), mix("fo", scope), mix("dd", scope, visitor), mix("dd", scope, alt),
-            mix("vv", visitor), mix("vi", ip) if ip else 0,
-            mix("vs", h(parsed.prefix)) if parsed is not None else 0,
-        ))
+        out.append(
+            ClickKeys(
+                mix("pv", scope),
+                mix("fo", scope),
+                mix("dd", scope, visitor),
+                mix("dd", scope, alt),
+                mix("vv", visitor),
+                mix("vi", ip) if ip else 0,
+                mix("vs", h(parsed.prefix)) if parsed is not None else 0,
+            )
+        )
     return out
 
 
@@ -169,8 +193,9 @@ class Counters:
             self.view.put(key, expires, pack_counters((a[0], a[1], a[2]), (b[0], b[1], b[2])))
 
 
-def preview_timing(batch: EnrichedBatch, ctx: ValidationContext, view: StateView,
-                   keys: list[ClickKeys], hits: Hits) -> Hits:
+def preview_timing(
+    batch: EnrichedBatch, ctx: ValidationContext, view: StateView, keys: list[ClickKeys], hits: Hits
+) -> Hits:
     """Strengthen or add `link_preview` hits from timing: a browser-UA fetch missing browser
     headers within 10 s after a preview of the same link, and browser-UA fetches from hosting
     networks during a fediverse fan-out (many instances fetching one link within a minute)."""
@@ -184,32 +209,55 @@ def preview_timing(batch: EnrichedBatch, ctx: ValidationContext, view: StateView
         now_s = state_seconds(ts)
         if hit is not None and ua.bot_name in FEDIVERSE:
             count = fanout.bump(keys[i].fanout, ts)[0]
-            out[i] = hit = Hit(hit.strength, {**hit.evidence,
-                                              "fanout_requests_60s": round(count, 1)})
+            out[i] = hit = Hit(
+                hit.strength, {**hit.evidence, "fanout_requests_60s": round(count, 1)}
+            )
         elif hit is None and batch.hosting[i] is not None:
             count = fanout.recent(keys[i].fanout, ts)
             if count >= FANOUT_MIN:
-                out[i] = hit = Hit("strong", {
-                    "signal": "browser UA from a hosting network during a fediverse fan-out",
-                    "fanout_requests_60s": count, "asn": batch.ip_info[i].asn})
+                out[i] = hit = Hit(
+                    "strong",
+                    {
+                        "signal": "browser UA from a hosting network during a fediverse fan-out",
+                        "fanout_requests_60s": count,
+                        "asn": batch.ip_info[i].asn,
+                    },
+                )
         last = view.get(keys[i].preview, now_s)
         if last is not None and (hit is None or hit.strength == "weak"):
             prev_ts, prev_id = unpack_first(last)
             close = 0 <= ts - prev_ts <= PREVIEW_FOLLOW_US
             if close and (hit is not None or missing_browser_headers(batch, i, ctx)):
-                base = hit.evidence if hit is not None else {
-                    "signal": "no browser headers right after a preview"}
-                out[i] = hit = Hit("strong", {**base, "follows_preview": prev_id,
-                                              "seconds_after": round((ts - prev_ts) / US, 3)})
+                base = (
+                    hit.evidence
+                    if hit is not None
+                    else {"signal": "no browser headers right after a preview"}
+                )
+                out[i] = hit = Hit(
+                    "strong",
+                    {
+                        **base,
+                        "follows_preview": prev_id,
+                        "seconds_after": round((ts - prev_ts) / US, 3),
+                    },
+                )
         if hit is not None and hit.strength != "weak":
-            view.put(keys[i].preview, now_s + PREVIEW_FOLLOW_US // US + 2,
-                     pack_first(ts, batch.clicks[i].click_id))
+            view.put(
+                keys[i].preview,
+                now_s + PREVIEW_FOLLOW_US // US + 2,
+                pack_first(ts, batch.clicks[i].click_id),
+            )
     fanout.flush()
     return out
 
 
-def duplicate(batch: EnrichedBatch, ctx: ValidationContext, view: StateView,
-              keys: list[ClickKeys], invalid: list[bool]) -> Hits:
+def duplicate(
+    batch: EnrichedBatch,
+    ctx: ValidationContext,
+    view: StateView,
+    keys: list[ClickKeys],
+    invalid: list[bool],
+) -> Hits:
     """Same visitor (cookie key, or IP hash + UA for cookie-less repeats) on the same link (or
     URL path in an audit) inside the campaign's dedupe window, counted from the first click
     that was not already invalid."""
@@ -235,13 +283,16 @@ def duplicate(batch: EnrichedBatch, ctx: ValidationContext, view: StateView,
                 continue
             first_ts, first_id = unpack_first(raw)
             if 0 <= ts - first_ts < window_us:
-                hits[i] = Hit("certain", {
-                    "first_click_id": first_id,
-                    "first_ts_us": first_ts,
-                    "seconds_since_first": round((ts - first_ts) / US, 3),
-                    "window_hours": round(window / timedelta(hours=1), 3),
-                    "matched_on": matched_on,
-                })
+                hits[i] = Hit(
+                    "certain",
+                    {
+                        "first_click_id": first_id,
+                        "first_ts_us": first_ts,
+                        "seconds_since_first": round((ts - first_ts) / US, 3),
+                        "window_hours": round(window / timedelta(hours=1), 3),
+                        "matched_on": matched_on,
+                    },
+                )
                 break
         else:
             expires = state_seconds(ts + window_us) + 1
@@ -251,8 +302,14 @@ def duplicate(batch: EnrichedBatch, ctx: ValidationContext, view: StateView,
     return hits
 
 
-def velocity(batch: EnrichedBatch, ctx: ValidationContext, view: StateView,
-             keys: list[ClickKeys], invalid: list[bool], limits: VelocityLimits) -> Hits:
+def velocity(
+    batch: EnrichedBatch,
+    ctx: ValidationContext,
+    view: StateView,
+    keys: list[ClickKeys],
+    invalid: list[bool],
+    limits: VelocityLimits,
+) -> Hits:
     """More clicks than a person makes from one visitor, IP or /24-/48 subnet in sliding
     windows of 60 s and 1 h (every click that is not already invalid is counted)."""
     hits: Hits = {}
@@ -273,12 +330,14 @@ def velocity(batch: EnrichedBatch, ctx: ValidationContext, view: StateView,
                 continue
             c1, c2 = counters.bump(key, ts)
             if c1 > lim1:
-                found.append({"source": kind, "window_seconds": w1, "clicks": round(c1, 1),
-                              "limit": lim1})
+                found.append(
+                    {"source": kind, "window_seconds": w1, "clicks": round(c1, 1), "limit": lim1}
+                )
                 strong = strong or is_strong
             if c2 > lim2:
-                found.append({"source": kind, "window_seconds": w2, "clicks": round(c2, 1),
-                              "limit": lim2})
+                found.append(
+                    {"source": kind, "window_seconds": w2, "clicks": round(c2, 1), "limit": lim2}
+                )
                 strong = strong or is_strong
         if found:
             hits[i] = Hit("strong" if strong else "weak", {"exceeded": found})

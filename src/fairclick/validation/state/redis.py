@@ -24,9 +24,7 @@ _GRACE_SECONDS = 3600
 class RedisState:
     """`RecentState` shared by every worker that uses the same Redis and prefix."""
 
-    def __init__(
-        self, url: str, prefix: str = "fairclick:v:", wait_timeout: float = 30.0
-    ) -> None:
+    def __init__(self, url: str, prefix: str = "fairclick:v:", wait_timeout: float = 30.0) -> None:
         self.prefix = prefix
         self.wait_timeout = wait_timeout
         try:
