@@ -181,3 +181,12 @@ def test_explain_lists_every_rule_with_a_sentence(validator: Validator) -> None:
     assert outcomes["non_browser"].evidence["pattern"] == "curl"
     assert outcomes["self_click"].outcome == "not_applied"
     assert outcomes["duplicate"].outcome == "pass" and outcomes["duplicate"].ivt_class == "GIVT"
+
+
+def test_explain_shows_retro_reverdicts() -> None:
+    from fairclick.validation.decisions import explain_evidence
+
+    stored = {"_rules": {"duplicate": "pass"}, "click_ring": {"ring_members": 6}}
+    outcomes = explain_evidence(stored)
+    assert [(o.rule, o.outcome) for o in outcomes] == [("duplicate", "pass"), ("click_ring", "hit")]
+    assert outcomes[1].ivt_class == "SIVT" and outcomes[1].evidence == {"ring_members": 6}

@@ -10,6 +10,7 @@ from typing import Any
 from fairclick.domain.reasons import Reason, Verdict
 
 RULES_KEY = "_rules"
+_CODES = {r.value for r in Reason}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,4 +89,10 @@ def explain_evidence(evidence: Mapping[str, Mapping[str, Any]]) -> list[RuleOutc
         else:
             sentence = _PASS_SENTENCE.get(outcome, outcome)
         out.append(RuleOutcome(rule, outcome, reason.ivt_class.value, found, sentence))
+    ruled = set(evidence.get(RULES_KEY, {}))
+    for code, extra in evidence.items():  # re-verdicts of the retro-analysis
+        if code in ruled or code not in _CODES:
+            continue
+        reason = Reason(code)
+        out.append(RuleOutcome(code, "hit", reason.ivt_class.value, dict(extra), reason.meaning))
     return out
