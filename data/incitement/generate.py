@@ -70,7 +70,7 @@ def read_fragments(lang: str) -> dict[str, list[str]]:
     current = None
     for raw in (HERE / "fragments" / f"{lang}.txt").read_text(encoding="utf-8").splitlines():
         line = raw.strip()
-        if not line or line.startswith("#") and current is None:
+        if not line or (line.startswith("#") and current is None):
             continue
         match = re.fullmatch(r"\[(\w+)\]", line)
         if match:
@@ -83,7 +83,9 @@ def read_fragments(lang: str) -> dict[str, list[str]]:
 
 def strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
 
 
 def typo(text: str, rng: random.Random) -> str:
@@ -106,7 +108,7 @@ def typo(text: str, rng: random.Random) -> str:
 
 
 def elongate(text: str, rng: random.Random) -> str:
-    words = [m for m in re.finditer(r"[^\W\d_]{4,}", text)]
+    words = list(re.finditer(r"[^\W\d_]{4,}", text))
     if not words:
         return text
     m = rng.choice(words)

@@ -1,0 +1,153 @@
+"""The classifier: rules + trained model, loaded once, applied to one post at a time."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from fairclick.incitement import features, language
+from fairclick.incitement.assessment import Assessment, Evidence, Label
+from fairclick.incitement.linear import LinearModel
+from fairclick.incitement.normalize import fold
+from fairclick.incitement.rules import EXPLANATIONS, Hit, match
+
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+VERSION_PREFIX = "incitement-"
+# Posts are far shorter; beyond this the rest of the text is not read (and says so nowhere
+# else, so keep it generous): it bounds the time a hostile input can take.
+MAX_CHARS = 10_000
+EVIDENCE_CHARS = 300
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_MODEL_EXPLANATION = (
+    "This sentence reads like a request to click for your sake rather than for the content "
+    "(the trained model's judgement, about {p:.0%} sure)."
+)
+
+
+def _coerce(text: object) -> str:
+    if text is None:
+        return ""
+    if isinstance(text, bytes | bytearray):
+        return bytes(text).decode("utf-8", errors="replace")
+    if not isinstance(text, str):
+        raise TypeError(f"classify expects the post's text as str, not {type(text).__name__}")
+    return text
+
+
+class Classifier:
+    """Loads the shipped model once (no download; the sentence encoder loads on first use)."""
+
+    def __init__(self, directory: Path = MODEL_DIR) -> None:
+        self.model = LinearModel.load(directory)
+        self.thresholds = self.model.thresholds
+        self.version = str(self.model.meta["version"])
+
+    def warm(self) -> None:
+        """Load the sentence encoder and the language identifier now rather than on first use
+        (a few seconds; call it at start-up where the first request must be fast)."""
+        self.classify("warm up: click here")
+
+    def scores(self, texts: list[str]) -> np.ndarray:
+        """Probability of incitement of each text (texts already coerced and truncated)."""
+        folded = [fold(t) for t in texts]
+        rule_rows = np.vstack([features.rule_vector(f, match(f)) for f in folded])
+        counts = features.ngram_counts([f.text for f in folded])
+        return self.model.probabilities(counts, features.embed(texts), rule_rows)
+
+    def label_for(self, score: float) -> Label:
+        """The label the thresholds give to `score`."""
+        if score >= self.thresholds.high:
+            return Label.INCITEMENT
+        if score <= self.thresholds.low:
+            return Label.OK
+        return Label.REVIEW
+
+    def classify(self, text: object, network: str | None = None) -> Assessment:
+        """Judge one post. `network` is accepted for the platform's interface; the model does
+        not depend on it today. Empty text is `ok` without evidence; text beyond MAX_CHARS is
+        not read. Raises TypeError for a value that is not text (None and bytes are accepted).
+        """
+        body = _coerce(text)[:MAX_CHARS]
+        if not body.strip():
+            return Assessment(Label.OK, 0.0, language.UNDETERMINED, (), self.version)
+        folded = fold(body)
+        hits = match(folded)
+        score = float(self.scores([body])[0])
+        label = self.label_for(score)
+        evidence = [_rule_evidence(body, hit) for hit in _outermost(hits)]
+        if label is not Label.OK and not evidence:
+            evidence.extend(self._model_evidence(body))
+        return Assessment(
+            label=label,
+            score=round(score, 4),
+            language=language.detect(body),
+            evidence=tuple(evidence),
+            model_version=self.version,
+        )
+
+    def _model_evidence(self, body: str) -> list[Evidence]:
+        """The sentence the model finds most inciting, when no rule explains the decision."""
+        spans = []
+        for m in _SENTENCE.finditer(body):
+            start, end = m.start(), m.end()
+            while start < end and body[start].isspace():
+                start += 1
+            while end > start and body[end - 1].isspace():
+                end -= 1
+            if any(c.isalpha() for c in body[start:end]):
+                spans.append((start, end))
+        if not spans:
+            return []
+        scores = self.scores([body[a:b] for a, b in spans]) if len(spans) > 1 else None
+        best = int(np.argmax(scores)) if scores is not None else 0
+        a, b = spans[best]
+        b = min(b, a + EVIDENCE_CHARS)
+        p = float(scores[best]) if scores is not None else float(self.scores([body])[0])
+        return [Evidence(a, b, body[a:b], _MODEL_EXPLANATION.format(p=p), "model")]
+
+
+def _outermost(hits: list[Hit]) -> list[Hit]:
+    """Hits not lying inside a longer hit of the same category (one passage, one reason)."""
+    return [
+        h
+        for h in hits
+        if not any(
+            o is not h
+            and o.category == h.category
+            and o.start <= h.start
+            and h.end <= o.end
+            and (o.end - o.start) > (h.end - h.start)
+            for o in hits
+        )
+    ]
+
+
+def _rule_evidence(body: str, hit: Hit) -> Evidence:
+    return Evidence(
+        hit.start,
+        hit.end,
+        body[hit.start : hit.end],
+        EXPLANATIONS[hit.category],
+        f"rule:{hit.rule}",
+    )
+
+
+_lock = threading.Lock()
+_instance: Classifier | None = None
+
+
+def get_classifier() -> Classifier:
+    """The process-wide classifier, loaded on first use."""
+    global _instance
+    with _lock:
+        if _instance is None:
+            _instance = Classifier()
+        return _instance
+
+
+def classify(text: object, network: str | None = None) -> Assessment:
+    """Judge one post with the shipped model (see `Classifier.classify`)."""
+    return get_classifier().classify(text, network)
