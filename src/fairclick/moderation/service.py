@@ -32,11 +32,18 @@ TRUST_PENALTY = 20  # points of trust lost per violation (score 0–100)
 
 
 class AssessmentLike(Protocol):
-    label: Any
-    score: float
-    language: str
-    evidence: Sequence[Any]
-    model_version: str
+    """What the classifier returns (`fairclick.incitement.Assessment`)."""
+
+    @property
+    def label(self) -> Any: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def evidence(self) -> Sequence[Any]: ...
+    @property
+    def model_version(self) -> str: ...
 
 
 Classify = Callable[[str, str | None], AssessmentLike]
@@ -48,6 +55,24 @@ def _default_classify(text: str, network: str | None) -> AssessmentLike:
     from fairclick.incitement import classify
 
     return classify(text, network)
+
+
+def _ledger_reverser(session: Session, click_id: str, reason: str, at: datetime, by: str) -> object:
+    from fairclick.ledger.posting import reverser
+
+    return reverser(session, click_id, reason, at, by)
+
+
+def _ledger_release(session: Session, clicks: Sequence[Click], at: datetime) -> None:
+    from fairclick.ledger.posting import release_clicks
+
+    release_clicks(session, clicks, at)
+
+
+def _ledger_drop(session: Session, click_ids: Sequence[str], at: datetime) -> None:
+    from fairclick.ledger.posting import drop_held
+
+    drop_held(session, click_ids, at=at)
 
 
 def _evidence(items: Sequence[Any]) -> list[dict[str, object]]:
@@ -72,7 +97,7 @@ def assess_post(
     *,
     now: datetime,
     classify: Classify = _default_classify,
-    reverser: Reverser | None = None,
+    reverser: Reverser | None = _ledger_reverser,
 ) -> PostAssessment:
     """Judge the post's text with the classifier, store the result and enforce it."""
     result = classify(post.text or "", post.network)
@@ -126,6 +151,16 @@ def _enforce(
     campaign = _campaign_of(session, post)
     if label == "incitement":
         click_ids = list(session.scalars(select(Click.click_id).where(Click.post_id == post.id)))
+        held = list(
+            session.scalars(
+                select(Click.click_id).where(
+                    Click.post_id == post.id,
+                    Click.unbilled_cause == UnbilledCause.HELD_FOR_REVIEW.value,
+                )
+            )
+        )
+        if held and reverser is not None:
+            _ledger_drop(session, held, now)
         invalidate(
             session,
             click_ids,
@@ -193,8 +228,8 @@ def decide_case(
     moderator_id: int,
     note: str,
     now: datetime,
-    reverser: Reverser | None = None,
-    release_held: ReleaseHeld | None = None,
+    reverser: Reverser | None = _ledger_reverser,
+    release_held: ReleaseHeld | None = _ledger_release,
 ) -> ModerationCase:
     """Record a moderator's decision (`incitement` or `ok`) and apply it to the post's clicks."""
     if decision not in ("incitement", "ok"):
@@ -258,4 +293,3 @@ def held_post_ids(session: Session, campaign_ids: Sequence[int] | None = None) -
 def inciting_post_ids(session: Session) -> set[int]:
     """Posts judged inciting: clicks through them are invalid with reason `incited`."""
     return set(session.scalars(select(Post.id).where(Post.incitement_label == "incitement")))
-
