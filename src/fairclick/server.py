@@ -41,16 +41,28 @@ class Role(StrEnum):
 ALL_ROLES = frozenset(Role)
 
 
-def load_api(settings: Settings, database: Database) -> ASGIApp | None:
-    """The API application (`fairclick.api.app:create_api`) when it is installed."""
-    if importlib.util.find_spec("fairclick.api") is None:
+def load_api(settings: Settings, db: Database) -> ASGIApp | None:
+    """The API (`fairclick.api.app:create_api`, under `/api/`) and the dashboards
+    (`fairclick.web.app:create_web`, every other path) when they are installed."""
+    api = _create("fairclick.api.app", "create_api", settings, db)
+    web = _create("fairclick.web.app", "create_web", settings, db)
+    if api is None or web is None:
+        return api or web
+
+    async def split(scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        target = api if path == "/api" or path.startswith("/api/") else web
+        await target(scope, receive, send)
+
+    return split
+
+
+def _create(module_name: str, factory: str, settings: Settings, db: Database) -> ASGIApp | None:
+    package = module_name.rsplit(".", 1)[0]
+    if importlib.util.find_spec(package) is None or importlib.util.find_spec(module_name) is None:
         return None
-    if importlib.util.find_spec("fairclick.api.app") is None:
-        return None
-    module = importlib.import_module("fairclick.api.app")
-    create = module.create_api
-    api: ASGIApp = create(settings, database)
-    return api
+    app: ASGIApp = getattr(importlib.import_module(module_name), factory)(settings, db)
+    return app
 
 
 def build_app(settings: Settings, roles: Iterable[Role] = ALL_ROLES) -> RedirectApp:

@@ -116,7 +116,7 @@ class RedirectApp:
             if self.redirect and path.startswith("/c/"):
                 await self._redirect(scope, send)
                 return
-            if path == "/metrics":
+            if path == "/metrics":  # the redirect and worker roles' metrics, any role
                 body = await asyncio.get_running_loop().run_in_executor(None, self.metrics.render)
                 await _respond(send, 200, [(b"content-type", CONTENT_TYPE)], body)
                 return
@@ -217,28 +217,20 @@ class RedirectApp:
         self.metrics.count(status, time.perf_counter() - started)
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run our startup/shutdown around the API application's own lifespan."""
-
-        async def wrapped_receive() -> Message:
+        """Start and stop our parts (the API and pages declare no lifespan of their own)."""
+        while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                await self.startup()
-            return message
-
-        async def wrapped_send(message: Message) -> None:
-            if message["type"] == "lifespan.shutdown.complete":
-                await self.shutdown()
-            await send(message)
-
-        if self.api is not None:
-            await self.api(scope, wrapped_receive, wrapped_send)
-            return
-        while True:
-            message = await wrapped_receive()
-            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    log.exception("startup failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await wrapped_send({"type": "lifespan.shutdown.complete"})
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
                 return
 
 
