@@ -103,7 +103,7 @@ def wrk_script(folder: Path, codes: list[str]) -> Path:
 
 
 def wait_up(url: str) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             httpx.get(url, timeout=1)

@@ -180,7 +180,7 @@ def _cli(args: list[str], url: str) -> subprocess.CompletedProcess[bytes]:
         env=env,
         cwd=ROOT,
         capture_output=True,
-        timeout=300,
+        timeout=1200,
     )
 
 
