@@ -144,7 +144,7 @@ class Validator:
             t = self._timed(reason.value, t)
 
         keys = windows.click_keys(batch)
-        wanted = sorted({k for ck in keys for k in ck.all()})
+        wanted = list({k for ck in keys for k in ck.all()})
         loaded = self.state.load(wanted, context.batch_seq)
         view = StateView({k: e for k, e in zip(wanted, loaded, strict=True) if e is not None})
         t = self._timed("state_load", t)

@@ -143,6 +143,20 @@ def click_keys(batch: EnrichedBatch) -> list[ClickKeys]:
     return out
 
 
+def _bump_one(counter: list[int], now_s: int, ts_us: int, width: int) -> float:
+    bucket = now_s // width
+    if counter[0] == bucket:
+        counter[1] += 1
+    elif counter[0] == bucket - 1:
+        counter[0], counter[1], counter[2] = bucket, 1, counter[1]
+    else:
+        counter[0], counter[1], counter[2] = bucket, 1, 0
+    if not counter[2]:
+        return float(counter[1])
+    into = (ts_us - (bucket * width + _EPOCH_OFFSET_S) * US) / (width * US)
+    return counter[2] * (1.0 - min(max(into, 0.0), 1.0)) + counter[1]
+
+
 class Counters:
     """Sliding-window counters, decoded once per batch and encoded once at its end."""
 
@@ -150,6 +164,7 @@ class Counters:
         self.view, self.windows = view, windows
         self.decoded: dict[int, list[list[int]]] = {}
         self.expires: dict[int, int] = {}
+        self.keep = 2 * max(windows) + 1
 
     def _get(self, key: int, now_s: int) -> list[list[int]]:
         counters = self.decoded.get(key)
@@ -162,20 +177,12 @@ class Counters:
     def bump(self, key: int, ts_us: int) -> tuple[float, float]:
         """Count one event in both windows; the estimated counts including it. Two-bucket
         sliding window: the previous bucket weighted by the part still inside the window."""
-        now_s = state_seconds(ts_us)
-        estimates = []
-        for counter, width in zip(self._get(key, now_s), self.windows, strict=True):
-            bucket = now_s // width
-            if counter[0] == bucket:
-                counter[1] += 1
-            elif counter[0] == bucket - 1:
-                counter[0], counter[1], counter[2] = bucket, 1, counter[1]
-            else:
-                counter[0], counter[1], counter[2] = bucket, 1, 0
-            into = (ts_us - (bucket * width + _EPOCH_OFFSET_S) * US) / (width * US)
-            estimates.append(counter[2] * (1.0 - min(max(into, 0.0), 1.0)) + counter[1])
-        self.expires[key] = now_s + 2 * max(self.windows) + 1
-        return estimates[0], estimates[1]
+        now_s = ts_us // US - _EPOCH_OFFSET_S
+        pair = self._get(key, now_s)
+        first = _bump_one(pair[0], now_s, ts_us, self.windows[0])
+        second = _bump_one(pair[1], now_s, ts_us, self.windows[1])
+        self.expires[key] = now_s + self.keep
+        return first, second
 
     def recent(self, key: int, ts_us: int) -> int:
         """Events in the current and previous bucket of the first window (no update)."""

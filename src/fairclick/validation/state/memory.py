@@ -66,11 +66,16 @@ class MemoryState:
         """The entries of `keys` (None when absent)."""
         if not keys:
             return []
-        wanted = np.array(keys, np.uint64)
+        wanted = np.fromiter(keys, np.uint64, len(keys))
         uniq, inverse = np.unique(wanted, return_inverse=True)
-        slot, found = self._probe(uniq)
-        hit = np.flatnonzero(found[inverse])
-        slots = slot[inverse[hit]]
+        if uniq.size == wanted.size:  # distinct keys (what the engine passes): no re-indexing
+            slot, found = self._probe(wanted)
+            hit = np.flatnonzero(found)
+            slots = slot[hit]
+        else:
+            slot, found = self._probe(uniq)
+            hit = np.flatnonzero(found[inverse])
+            slots = slot[inverse[hit]]
         expires = self.expires[slots].tolist()
         blob = self.values[slots].tobytes()
         out: list[Entry | None] = [None] * len(keys)
