@@ -58,6 +58,12 @@ def test_every_setting_is_documented_with_its_default(name: str) -> None:
     assert documented[variable] == _default_text(name)
 
 
+def test_each_setting_has_one_row() -> None:
+    text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(FAIRCLICK_[A-Z_]+)` \|", text, flags=re.MULTILINE)
+    assert sorted(rows) == sorted(set(rows)), "a setting has two rows in docs/configuration.md"
+
+
 def test_the_docs_describe_no_setting_that_does_not_exist() -> None:
     known = {f"FAIRCLICK_{name.upper()}" for name in Settings.model_fields}
     assert set(_documented_defaults()) <= known
