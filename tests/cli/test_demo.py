@@ -89,6 +89,8 @@ def test_demo_serves_the_example_links_until_interrupted(tmp_path: Path) -> None
             except httpx.TransportError:
                 time.sleep(0.2)
         assert response is not None, f"the demo never answered: {process.communicate()}"
+        login = httpx.get(f"http://127.0.0.1:{port}/login", timeout=5)
+        assert login.status_code == 200  # the dashboards are served too
         assert response.status_code == 302
         # The example campaign ran in November 2025: it has ended, so the fallback URL.
         assert response.headers["location"] == "https://primaire.example.org/"

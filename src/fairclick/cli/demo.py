@@ -99,6 +99,7 @@ def demo(
     print_table("Logins", ["email", "role", "password"], _logins(world_file))
     root = f"http://{config.host}:{config.port}"
     lines = [
+        f"Dashboards: {root}/ (log in with the logins above)",
         f"API: {root}/api/v1 (OpenAPI: {root}/api/v1/openapi.json)",
         *(f"Short link: {config.base_url}/c/{link.code}" for link in world_file.links if link.code),
         f"Other shells: export FAIRCLICK_DATABASE_URL={config.database_url}",
