@@ -118,3 +118,19 @@ def test_explain_speaks_plainly() -> None:
     assert "not counted" in text
     ok = explain(classify("Full recipe at the link in bio 🍰"))
     assert "counted normally" in ok
+
+
+def test_french_posts_are_explained_in_french() -> None:
+    result = classify("Cliquez plusieurs fois sur mon lien svp, ça compte à chaque fois 😉")
+    assert result.language == "fr"
+    assert result.label is Label.INCITEMENT
+    assert all("Vous demandez de cliquer plusieurs fois" in e.explanation for e in result.evidence)
+    assert "Ce post demande de cliquer pour vous" in explain(result)
+
+
+def test_every_category_has_wording() -> None:
+    from fairclick.incitement.rules import CATEGORIES
+    from fairclick.incitement.wording import rule_explanation
+
+    for category in CATEGORIES:
+        assert rule_explanation(category, "fr") != rule_explanation(category, "en")

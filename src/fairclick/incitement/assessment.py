@@ -44,34 +44,18 @@ class Assessment:
     model_version: str
 
 
-_VERDICT = {
-    Label.INCITEMENT: (
-        "This post asks people to click for your sake rather than for the content. Under the "
-        "platform's rule, clicks obtained this way are not counted and not paid."
-    ),
-    Label.REVIEW: (
-        "This post may be asking people to click for your sake rather than for the content. "
-        "A moderator will read it; until then its clicks are held, not paid."
-    ),
-    Label.OK: (
-        "This post points people to the content. Nothing in it asks for clicks for your sake, "
-        "so its clicks are counted normally."
-    ),
-}
-
-
 def explain(assessment: Assessment) -> str:
-    """A plain-language paragraph for the influencer: the decision, then each passage and why."""
-    lines = [_VERDICT[assessment.label]]
-    lines.append(
-        f"(Likelihood of incitement: {assessment.score:.0%}; language: {assessment.language}; "
-        f"model {assessment.model_version}.)"
-    )
+    """A plain-language paragraph for the influencer (French for a French post, else English):
+    the decision, then each passage and why."""
+    from fairclick.incitement import wording
+
+    lang = assessment.language
+    lines = [
+        wording.verdict(assessment.label, lang),
+        wording.details(assessment.score, lang, assessment.model_version),
+    ]
     for item in assessment.evidence:
         lines.append(f"- “{item.text}”: {item.explanation}")
     if assessment.label is not Label.OK:
-        lines.append(
-            "Pointing to the content is always fine (“read the full story here”), and so are "
-            "the advertising disclosures the law requires (“Publicité”, #ad)."
-        )
+        lines.append(wording.reminder(lang))
     return "\n".join(lines)

@@ -12,19 +12,16 @@ from fairclick.incitement import features, language
 from fairclick.incitement.assessment import Assessment, Evidence, Label
 from fairclick.incitement.linear import LinearModel
 from fairclick.incitement.normalize import fold
-from fairclick.incitement.rules import EXPLANATIONS, Hit, match
+from fairclick.incitement.rules import Hit, match
+from fairclick.incitement.wording import model_explanation, rule_explanation
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 VERSION_PREFIX = "incitement-"
-# Posts are far shorter; beyond this the rest of the text is not read (and says so nowhere
-# else, so keep it generous): it bounds the time a hostile input can take.
+# Real posts are far shorter (Instagram caps captions at 2,200 characters); reading no more
+# bounds the time a hostile input can take.
 MAX_CHARS = 10_000
 EVIDENCE_CHARS = 300
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
-_MODEL_EXPLANATION = (
-    "This sentence reads like a request to click for your sake rather than for the content "
-    "(the trained model's judgement, about {p:.0%} sure)."
-)
 
 
 def _coerce(text: object) -> str:
@@ -77,18 +74,19 @@ class Classifier:
         hits = match(folded)
         score = float(self.scores([body])[0])
         label = self.label_for(score)
-        evidence = [_rule_evidence(body, hit) for hit in _outermost(hits)]
+        lang = language.detect(body)
+        evidence = [_rule_evidence(body, hit, lang) for hit in _outermost(hits)]
         if label is not Label.OK and not evidence:
-            evidence.extend(self._model_evidence(body))
+            evidence.extend(self._model_evidence(body, lang))
         return Assessment(
             label=label,
             score=round(score, 4),
-            language=language.detect(body),
+            language=lang,
             evidence=tuple(evidence),
             model_version=self.version,
         )
 
-    def _model_evidence(self, body: str) -> list[Evidence]:
+    def _model_evidence(self, body: str, lang: str) -> list[Evidence]:
         """The sentence the model finds most inciting, when no rule explains the decision."""
         spans = []
         for m in _SENTENCE.finditer(body):
@@ -106,7 +104,7 @@ class Classifier:
         a, b = spans[best]
         b = min(b, a + EVIDENCE_CHARS)
         p = float(scores[best]) if scores is not None else float(self.scores([body])[0])
-        return [Evidence(a, b, body[a:b], _MODEL_EXPLANATION.format(p=p), "model")]
+        return [Evidence(a, b, body[a:b], model_explanation(p, lang), "model")]
 
 
 def _outermost(hits: list[Hit]) -> list[Hit]:
@@ -125,12 +123,12 @@ def _outermost(hits: list[Hit]) -> list[Hit]:
     ]
 
 
-def _rule_evidence(body: str, hit: Hit) -> Evidence:
+def _rule_evidence(body: str, hit: Hit, lang: str) -> Evidence:
     return Evidence(
         hit.start,
         hit.end,
         body[hit.start : hit.end],
-        EXPLANATIONS[hit.category],
+        rule_explanation(hit.category, lang),
         f"rule:{hit.rule}",
     )
 

@@ -19,33 +19,6 @@ from fairclick.incitement.normalize import Folded, fold, squeeze_letters
 
 CATEGORIES = ("pay_per_click", "plea", "exchange", "repeat", "reward", "no_read")
 
-EXPLANATIONS = {
-    "pay_per_click": (
-        "You tell your audience that you earn money for each click. A click asked for so that "
-        "you get paid is a click for your sake, not for the content, so it cannot be counted."
-    ),
-    "plea": (
-        "You ask people to click to help or support you. Clicks must come from people who want "
-        "to see the content, not from people doing you a favour."
-    ),
-    "exchange": (
-        "You propose a click exchange (you click mine, I click yours, or a group that clicks "
-        "each other's links). Traded clicks are not real interest in the content."
-    ),
-    "repeat": (
-        "You ask people to click several times, from several devices, to refresh, or to open "
-        "and close the link. Only one real visit per person counts; repeats are not."
-    ),
-    "reward": (
-        "You offer something (a prize, a contest entry, a shout-out, a follow-back) in return "
-        "for a click. People then click for the reward, not for the content."
-    ),
-    "no_read": (
-        "You tell people they do not need to read or look at the page, only to click. A click "
-        "that is not meant to look at the content is not a real visit."
-    ),
-}
-
 _VOCAB = {
     "CLICK": (
         r"(?:cli(?:c|k|qu)\w*|klick\w*|geklickt\w*|pinch\w*|tap(?:s|ped|ping)?\b|"
