@@ -78,8 +78,8 @@ def preview(ctx: Context, n: int) -> Batch:
         t = plan.clock.after(rng, plan.link_posted[link], ctx.half_life(link) * 3)
         which = rng.integers(0, len(names), shares)
         for k in range(shares):
-            ua, pool = PREVIEWERS[names[which[k]]]
-            rows.append((int(t[k]), int(link[k]), pool, tables.agents.id(ua), bare, False))
+            agent_ua, pool = PREVIEWERS[names[which[k]]]
+            rows.append((int(t[k]), int(link[k]), pool, tables.agents.id(agent_ua), bare, False))
     return _rows(ctx, rows, "preview", Reason.LINK_PREVIEW)
 
 

@@ -40,7 +40,7 @@ class Generated:
 
 def allocate(scenario: Scenario, clicks: int) -> dict[str, int]:
     """How many records each generator makes; organic takes what the mix leaves."""
-    counts = {k: int(round(clicks * scenario.traffic.mix.get(k, 0.0))) for k in GENERATED_KINDS}
+    counts = {k: round(clicks * scenario.traffic.mix.get(k, 0.0)) for k in GENERATED_KINDS}
     counts["organic"] = clicks - sum(counts.values())
     return counts
 

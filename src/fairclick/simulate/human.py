@@ -41,7 +41,7 @@ def organic(ctx: Context, n: int) -> Batch:
     weight = ctx.reach(honest) * rng.lognormal(
         0.0, ctx.scenario.traffic.virality_sigma, honest.size
     )
-    n_default = int(round(n * ctx.scenario.traffic.default_link_share))
+    n_default = round(n * ctx.scenario.traffic.default_link_share)
     per_post = rng.multinomial(n - n_default, weight / weight.sum())
     links = np.repeat(honest, per_post)
     t = ctx.plan.clock.after(rng, plan.link_posted[links], ctx.half_life(links))

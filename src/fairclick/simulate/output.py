@@ -205,8 +205,8 @@ def encoded_chunks(
             strict=False,
         )
         ident = pl.concat_str([_lit(prefix), pl.col("rank").cast(pl.Utf8).str.zfill(8)])
-        visitor = pl.when(pl.col("vis").is_null()).then(_lit("null"))
-        visitor = visitor.otherwise(pl.concat_str([_lit('"'), pl.col("vis"), _lit('"')]))
+        quoted = pl.concat_str([_lit('"'), pl.col("vis"), _lit('"')])
+        visitor = pl.when(pl.col("vis").is_null()).then(_lit("null")).otherwise(quoted)
         lines = frame.select(
             click=pl.concat_str(
                 [

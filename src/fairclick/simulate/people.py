@@ -3,7 +3,7 @@ vectorised draws of people (device, app, referrer, language, address, cookie).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,7 +42,9 @@ class Context:
     def __init__(self, scenario: Scenario, plan: Plan, rng: np.random.Generator) -> None:
         self.scenario, self.plan, self.rng = scenario, plan, rng
         self.tables = Tables.new()
-        self.agents: list[Agent] = all_browser_agents()
+        self.agents: list[Agent] = [
+            _localise(a, scenario.influencers.country) for a in all_browser_agents()
+        ]
         self.agent_ids = np.array([self.tables.agents.id(a.user_agent) for a in self.agents])
         self.nav_headers = np.array(
             [
@@ -136,6 +138,18 @@ class Context:
         return np.array([table.get(net, 6.0) for net in self.networks])[
             np.searchsorted(self.networks, self.link_network[links])
         ]
+
+
+def _localise(agent: Agent, country: str) -> Agent:
+    """In-app user agents carry the phone's locale; make it the audience's."""
+    lang = {"DE": "de", "ES": "es", "IT": "it", "GB": "en"}.get(country)
+    if lang is None:
+        return agent
+    ua = agent.user_agent.replace("fr_FR", f"{lang}_{country}").replace(
+        "FBLC/fr_FR", f"FBLC/{lang}_{country}"
+    )
+    ua = ua.replace("; fr;", f"; {lang};").replace("ByteLocale/fr", f"ByteLocale/{lang}")
+    return replace(agent, user_agent=ua.replace("Region/FR", f"Region/{country}"))
 
 
 def _norm(p: list[float] | np.ndarray) -> np.ndarray:

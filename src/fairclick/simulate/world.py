@@ -180,7 +180,7 @@ def build_plan(scenario: Scenario, rng: np.random.Generator) -> Plan:
     is_inciter = role[link_infl] == ROLES.index("inciting")
     # An inciting influencer pleads in most of their posts, not necessarily all.
     inciting[n:] = is_inciter[n:] & (rng.random(n_posts) < 0.8)
-    for i in np.flatnonzero(role == ROLES.index("inciting")):
+    for i in np.flatnonzero(role == ROLES.index("inciting")).tolist():
         own_posts = np.flatnonzero((link_infl == i) & (posted >= 0))
         if own_posts.size and not inciting[own_posts].any():
             inciting[own_posts[0]] = True
