@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fairclick.influencers.service import ip_hash as platform_ip_hash
 from fairclick.validation.context import ValidationContext
@@ -190,3 +192,14 @@ def test_explain_shows_retro_reverdicts() -> None:
     outcomes = explain_evidence(stored)
     assert [(o.rule, o.outcome) for o in outcomes] == [("duplicate", "pass"), ("click_ring", "hit")]
     assert outcomes[1].ivt_class == "SIVT" and outcomes[1].evidence == {"ring_members": 6}
+
+
+@given(st.ip_addresses())
+def test_prefix_matches_ipaddress(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
+    parsed = parse_ip(str(address))
+    assert parsed is not None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    bits = 24 if address.version == 4 else 48
+    assert parsed.prefix == str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
+    assert parsed.value == int(address)

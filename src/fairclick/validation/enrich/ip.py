@@ -13,6 +13,7 @@ import csv
 import hashlib
 import hmac
 import ipaddress
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -23,6 +24,7 @@ import numpy as np
 from fairclick.validation.data import RANGES_FILE
 
 _NO_ASN = 0
+_V4_MAPPED = b"\x00" * 10 + b"\xff\xff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,18 +55,17 @@ def parse_ip(ip: str) -> ParsedIp | None:
             return None
         return ParsedIp(4, (a << 24) | (b << 16) | (c << 8) | d, f"{a}.{b}.{c}.0/24")
     try:
-        address = ipaddress.ip_address(ip.strip())
-    except ValueError:
+        packed = socket.inet_pton(socket.AF_INET6, ip.strip())
+    except (OSError, ValueError):
         return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    value = int(address)
-    if address.version == 4:
-        net = value & 0xFFFFFF00
-        prefix = f"{net >> 24}.{(net >> 16) & 255}.{(net >> 8) & 255}.0/24"
-        return ParsedIp(4, value, prefix)
-    net6 = value >> 80 << 80
-    return ParsedIp(6, value, f"{ipaddress.IPv6Address(net6).compressed}/48")
+    if packed[:12] == _V4_MAPPED:
+        a, b, c, d = packed[12:]
+        return ParsedIp(4, (a << 24) | (b << 16) | (c << 8) | d, f"{a}.{b}.{c}.0/24")
+    groups = [int.from_bytes(packed[i : i + 2], "big") for i in (0, 2, 4)]
+    while groups and groups[-1] == 0:
+        groups.pop()
+    prefix = (":".join(f"{g:x}" for g in groups) + "::/48") if groups else "::/48"
+    return ParsedIp(6, int.from_bytes(packed, "big"), prefix)
 
 
 def ip_hash(ip: str, secret_key: str) -> str:
