@@ -82,7 +82,10 @@ class Influencers(_Model):
     posts: tuple[int, int] = (1, 4)
     """Per-post links per influencer: inclusive range."""
     password: str | None = Field(default=None, min_length=8)
-    """When set, every influencer gets a login with this password (demo only)."""
+    """When set, influencers get a login with this password (demo only)."""
+    logins: int = Field(default=12, ge=0)
+    """How many influencers get that login: half cheaters, half honest (password hashing is
+    deliberately slow, so not all of them)."""
 
 
 class Cheaters(_Model):

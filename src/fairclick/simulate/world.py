@@ -130,6 +130,11 @@ def build_plan(scenario: Scenario, rng: np.random.Generator) -> Plan:
         ring[members] = group
     role[take(ch.farm_clients)] = ROLES.index("farm")
 
+    cheats, honest = np.flatnonzero(role > 0), np.flatnonzero(role == 0)
+    half = inf.logins // 2
+    with_login = set(cheats[:half].tolist()) | set(
+        honest[: inf.logins - min(half, cheats.size)].tolist()
+    )
     home_pools = dict(sc.traffic.isps)
     session_ips = ipv4_strings(sample_ipv4(rng, home_pools, n * 3))
     sessions: list[list[Session]] = []
@@ -161,7 +166,7 @@ def build_plan(scenario: Scenario, rng: np.random.Generator) -> Plan:
                 for s in own
             ],
         }
-        if inf.password:
+        if inf.password and i in with_login:
             record["email"] = f"{keys[i]}@influence.example"
             record["password"] = inf.password
         influencers.append(record)
