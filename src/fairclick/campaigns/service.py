@@ -122,10 +122,12 @@ def update_campaign(session: Session, campaign: Campaign, data: CampaignUpdate) 
         setattr(campaign, column, card)
     if "name" in given:
         campaign.slug = slugify(campaign.name)
+    changed = session.is_modified(campaign)
     if "destination_url" in given or "name" in given:
         refresh_targets(session, campaign)
     session.flush()
-    touch_link_cache(session)
+    if changed:
+        touch_link_cache(session)  # redirects re-read the campaign (status, dates, fallback)
     return campaign
 
 

@@ -22,10 +22,12 @@ from fairclick.cli.common import (
     settings,
 )
 from fairclick.cli.parsing import network, timestamp
+from fairclick.domain.clock import system_clock
 from fairclick.domain.errors import NotFound
 from fairclick.influencers.service import get_influencer_by_key
 from fairclick.links.models import Link
-from fairclick.links.service import create_link, declare_post, get_link_by_code
+from fairclick.links.service import create_link, get_link_by_code
+from fairclick.moderation.service import declare_and_assess
 from fairclick.world.schema import WorldPost
 
 link_app = typer.Typer(help="Tracked links: create, list, show.", no_args_is_help=True)
@@ -160,7 +162,7 @@ def add(
     when = timestamp("--posted-at", posted_at) if posted_at else None
     checked = build(WorldPost, {"url": url, "text": text, "posted_at": when})
     with handled(), database().session() as session:
-        post = declare_post(
+        post = declare_and_assess(
             session,
             _enrolment(session, campaign, influencer),
             network=chosen,
@@ -168,8 +170,13 @@ def add(
             text=checked.text,
             posted_at=checked.posted_at,
             code=code,
+            now=system_clock.now(),
         )
         link = session.get_one(Link, post.link_id)
     say(
         f"post {post.id} declared; share {short_url(link.code)} (→ {link.target_url})",
+    )
+    say(
+        f"incitement check: {post.incitement_label} (score {post.incitement_score:.2f}); "
+        "an inciting post's clicks are never paid"
     )

@@ -130,10 +130,14 @@ def declare_post(
 def refresh_targets(session: Session, campaign: Campaign) -> int:
     """Recompute every link's target after the campaign's destination or slug changed."""
     links = list(session.scalars(select(Link).where(Link.campaign_id == campaign.id)))
+    changed = False
     for link in links:
         influencer = session.get_one(Influencer, link.influencer_id)
-        link.target_url = target_url(session, campaign, influencer, link.network)
-    touch_link_cache(session)
+        target = target_url(session, campaign, influencer, link.network)
+        if target != link.target_url:
+            link.target_url, changed = target, True
+    if changed:
+        touch_link_cache(session)
     return len(links)
 
 

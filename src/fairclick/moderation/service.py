@@ -23,9 +23,11 @@ from fairclick.campaigns.models import Campaign, Enrolment, EnrolmentStatus
 from fairclick.clicks.models import Click
 from fairclick.clicks.reverdict import Reverser, invalidate
 from fairclick.domain.errors import Conflict, InvalidInput, NotFound
+from fairclick.domain.influence import Network
 from fairclick.domain.reasons import Reason, UnbilledCause
 from fairclick.influencers.models import Influencer
 from fairclick.links.models import Link, Post
+from fairclick.links.service import declare_post
 from fairclick.moderation.models import ModerationCase, PostAssessment, Violation
 
 TRUST_PENALTY = 20  # points of trust lost per violation (score 0–100)
@@ -130,6 +132,35 @@ def assess_post(
         evidence=assessment.evidence,
     )
     return assessment
+
+
+def declare_and_assess(
+    session: Session,
+    enrolment: Enrolment,
+    *,
+    network: Network,
+    url: str | None,
+    text: str,
+    posted_at: datetime | None,
+    now: datetime,
+    code: str | None = None,
+) -> Post:
+    """Declare a post (with its own link) and judge its text at once, as the policy requires
+    for every door (API, CLI, web, world files)."""
+    post = declare_post(
+        session, enrolment, network=network, url=url, text=text, posted_at=posted_at, code=code
+    )
+    assess_post(session, post, now=now)
+    return post
+
+
+def reassess_if_edited(session: Session, post: Post, text: str, *, now: datetime) -> bool:
+    """Store a new text and judge it again when it changed; False when it did not."""
+    if text == (post.text or "") and post.incitement_label is not None:
+        return False
+    post.text = text
+    assess_post(session, post, now=now)
+    return True
 
 
 def _campaign_of(session: Session, post: Post) -> Campaign:

@@ -41,7 +41,8 @@ from fairclick.influencers.service import (
     record_session,
 )
 from fairclick.links.models import Link, Post
-from fairclick.links.service import create_link, declare_post, ensure_default_link
+from fairclick.links.service import create_link, ensure_default_link
+from fairclick.moderation.service import declare_and_assess, reassess_if_edited
 from fairclick.world.schema import World, WorldCampaign, WorldLink
 
 MAX_WORLD_BYTES = 64 * 1024 * 1024
@@ -282,13 +283,14 @@ class _Loader:
                 raise InvalidInput(f"code {item.code} belongs to another campaign or influencer")
             post = self.session.scalar(select(Post).where(Post.link_id == existing.id))
             if post is not None and item.post is not None:
-                post.url, post.text = item.post.url, item.post.text
-                post.posted_at = item.post.posted_at
+                post.url, post.posted_at = item.post.url, item.post.posted_at
+                # an edited text is judged again against the incitement policy
+                reassess_if_edited(self.session, post, item.post.text, now=self.clock.now())
             return False
         if item.post is not None:
             if item.network is None:
                 raise InvalidInput("a link with a post names its network")
-            declare_post(
+            declare_and_assess(
                 self.session,
                 enrolment,
                 network=item.network,
@@ -296,6 +298,7 @@ class _Loader:
                 text=item.post.text,
                 posted_at=item.post.posted_at,
                 code=item.code,
+                now=self.clock.now(),
             )
         else:
             create_link(self.session, enrolment, network=item.network, code=item.code)

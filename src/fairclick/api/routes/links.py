@@ -16,11 +16,12 @@ from fairclick.accounts.policy import (
 )
 from fairclick.api import schemas as s
 from fairclick.api import views
-from fairclick.api.deps import CurrentActor, DbSession, PathId, SettingsDep
+from fairclick.api.deps import ClockDep, CurrentActor, DbSession, PathId, SettingsDep
 from fairclick.api.pagination import Paging, paginate
 from fairclick.campaigns.models import Enrolment
 from fairclick.links.models import Link, Post
-from fairclick.links.service import create_link, declare_post
+from fairclick.links.service import create_link
+from fairclick.moderation.service import declare_and_assess
 
 router = APIRouter()
 
@@ -80,20 +81,26 @@ def list_posts(
 
 @router.post("/posts", tags=["posts"], status_code=201, response_model=s.PostOut)
 def post_post(
-    data: s.PostCreate, actor: CurrentActor, session: DbSession, settings: SettingsDep
+    data: s.PostCreate,
+    actor: CurrentActor,
+    session: DbSession,
+    settings: SettingsDep,
+    clock: ClockDep,
 ) -> s.PostOut:
-    """Declare a post (network, URL, text, time): it gets its own tracked link to share."""
+    """Declare a post (network, URL, text, time): it gets its own tracked link to share, and
+    its text is judged against the incitement policy at once."""
     enrolment = get_visible(
         session, actor, visible_enrolments, Enrolment, data.enrolment_id, "enrolment"
     )
     require(actor, Action.POST_CREATE, enrolment)
-    row = declare_post(
+    row = declare_and_assess(
         session,
         enrolment,
         network=data.network,
         url=data.url,
         text=data.text,
         posted_at=data.posted_at,
+        now=clock.now(),
     )
     return views.post(session, settings.base_url, row)
 
