@@ -38,6 +38,7 @@ from tests.factories import TEST_SECRET, example_world, load_world  # noqa: E402
 from fairclick.clicks.models import Click  # noqa: E402
 from fairclick.clicks.pipeline import default_biller, default_validator  # noqa: E402
 from fairclick.clicks.worker import ClickWorker  # noqa: E402
+from fairclick.config import load_settings  # noqa: E402
 from fairclick.domain.ids import new_code  # noqa: E402
 from fairclick.journal.models import JournalEntry  # noqa: E402
 from fairclick.store import Database, make_engine  # noqa: E402
@@ -201,14 +202,19 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
         proc.wait()
 
 
-def drain_worker(url: str, limit: int) -> tuple[int, int, float]:
+def drain_worker(url: str, limit: int) -> tuple[int, int, float, str]:
     """Time the validator worker (the engine and ledger `serve` would use) over up to `limit`
     clicks of the backlog; returns (backlog, clicks validated, seconds)."""
     db = Database.from_url(url)
     with db.engine.connect() as conn:
         backlog = int(conn.scalar(select(func.count()).select_from(JournalEntry)) or 0)
+    settings = load_settings(database_url=url, secret_key=TEST_SECRET)
     worker = ClickWorker(
-        db, default_validator(), default_biller(), secret_key=TEST_SECRET, batch_size=2000
+        db,
+        default_validator(settings),
+        default_biller(),
+        secret_key=TEST_SECRET,
+        batch_size=2000,
     )
     started = time.perf_counter()
     worker.drain(max_batches=max(1, limit // 2000))
@@ -216,7 +222,7 @@ def drain_worker(url: str, limit: int) -> tuple[int, int, float]:
     with db.engine.connect() as conn:
         done = int(conn.scalar(select(func.count()).select_from(Click)) or 0)
     db.engine.dispose()
-    return backlog, done, elapsed
+    return backlog, done, elapsed, type(worker.validator).__name__
 
 
 def machine() -> str:
@@ -284,11 +290,11 @@ def main() -> None:
             f"{'met' if ours['rps'] >= 20_000 and ours['p99'] <= 10 else 'NOT met'}"
         )
 
-        backlog, done, elapsed = drain_worker(url, args.worker_clicks)
+        backlog, done, elapsed, validator_name = drain_worker(url, args.worker_clicks)
         print(
             f"worker: {done:,} of {backlog:,} journaled clicks validated in {elapsed:.1f} s = "
             f"{done / elapsed:,.0f} clicks/s (redirect: {ours['rps']:,.0f}/s; "
-            f"validator {type(default_validator()).__name__}, "
+            f"validator {validator_name}, "
             f"biller {type(default_biller()).__name__})"
         )
 

@@ -78,7 +78,7 @@ def build_app(settings: Settings, roles: Iterable[Role] = ALL_ROLES) -> Redirect
             return
         worker = ClickWorker(
             db,
-            default_validator(),
+            default_validator(settings),
             default_biller(),
             secret_key=settings.secret_key,
             on_batch=metrics.batch_done,

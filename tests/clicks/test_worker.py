@@ -254,3 +254,22 @@ def test_validation_runs_in_event_time_order(sqlite_db: TestDb) -> None:
         sqlite_db.db, Recording(), PendingBiller(), secret_key=TEST_SECRET, clock=None
     ).drain()
     assert seen == sorted(seen)
+
+
+def test_the_validation_engine_judges_when_configured(test_db: TestDb) -> None:
+    from fairclick.clicks.pipeline import EngineValidator, default_validator
+    from fairclick.config import load_settings
+
+    load_world(test_db.db)
+    settings = load_settings(database_url=test_db.url, secret_key=TEST_SECRET)
+    validator = default_validator(settings)
+    assert isinstance(validator, EngineValidator)
+    ids = link_ids(test_db.db, "bviabRurGt")
+    script = journal_row(1, ids=ids)._replace(user_agent="python-requests/2.31.0", headers={})
+    with test_db.db.engine.begin() as conn:
+        journal_repo.append_rows(conn, [script])
+    ClickWorker(test_db.db, validator, PendingBiller(), secret_key=TEST_SECRET).drain()
+    with test_db.db.session() as session:
+        click = session.scalars(select(Click)).one()
+    assert click.verdict == "invalid" and "non_browser" in click.reasons
+    assert (click.billing, click.unbilled_cause) == ("unbilled", "invalid")

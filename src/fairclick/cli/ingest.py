@@ -67,7 +67,11 @@ def ingest_command(
     ):
         db = database()
         worker = ClickWorker(
-            db, default_validator(), default_biller(), secret_key=config.secret_key, clock=None
+            db,
+            default_validator(config),
+            default_biller(),
+            secret_key=config.secret_key,
+            clock=None,
         )
         task = bar.add_task("ingest", total=size)
         try:

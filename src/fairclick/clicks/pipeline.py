@@ -1,9 +1,10 @@
 """What the worker calls: a validator (verdicts) and a biller (ledger postings), as protocols.
 
-The validation engine (`fairclick.validation`) and the ledger (`fairclick.ledger`) implement
-them; `NoRulesValidator` is the explicit "no rules configured" validator (every click valid,
-enriched with IP prefix, keyed hash and visitor key only), and `PendingBiller` leaves clicks
-`pending` for a deployment without a ledger.
+The validation engine (`fairclick.validation`, through `EngineValidator`) and the ledger
+(`fairclick.ledger`, through `LedgerBiller`) implement them; `NoRulesValidator` is the explicit
+"no rules configured" validator (every click valid, enriched with IP prefix, keyed hash and
+visitor key only), and `PendingBiller` leaves clicks `pending` for a deployment without a
+ledger.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from fairclick.config import Settings
 from fairclick.domain.click import ClickEvent
 from fairclick.domain.reasons import Verdict
 from fairclick.influencers.service import ip_hash, ip_prefix
@@ -214,9 +216,29 @@ def default_biller() -> Biller:
     return PendingBiller()
 
 
-def default_validator() -> Validator:
-    """The validation engine when it is installed, else `NoRulesValidator`.
+class EngineValidator:
+    """The validation engine (`fairclick.validation`) with the platform's view of each batch
+    (campaign policies, influencers' own sessions, inciting posts) read in the worker's
+    transaction."""
 
-    The engine's factory is `fairclick.validation.engine.build_validator(settings)` once it
-    exists; until then every click is valid (issue 3 allows it)."""
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+
+    def validate(self, clicks: Sequence[ClickEvent], context: Any) -> Sequence[DecisionLike]:
+        """The engine's decisions, one per click, in the order given."""
+        from fairclick.validation.platform import platform_context
+
+        decisions: Sequence[DecisionLike] = self.engine.validate(
+            clicks, platform_context(context.session, clicks)
+        )
+        return decisions
+
+
+def default_validator(settings: Settings | None = None) -> Validator:
+    """The validation engine configured from `settings` when it is installed, else (or without
+    settings) `NoRulesValidator`: every click valid."""
+    if settings is not None and importlib.util.find_spec("fairclick.validation.platform"):
+        from fairclick.validation.engine import build_validator
+
+        return EngineValidator(build_validator(settings))
     return NoRulesValidator()
