@@ -9,9 +9,12 @@ from fairclick.cli import ledger
 from fairclick.cli.audit import audit_command
 from fairclick.cli.campaigns import campaign_app
 from fairclick.cli.common import SHOW_TRACEBACK, OneLineErrors
+from fairclick.cli.data import data_app
 from fairclick.cli.db import db_app, init
 from fairclick.cli.demo import demo
+from fairclick.cli.explain import explain_command
 from fairclick.cli.export import export_app
+from fairclick.cli.incitement import incitement_app
 from fairclick.cli.influencers import influencer_app
 from fairclick.cli.ingest import ingest_command
 from fairclick.cli.links import link_app, post_app
@@ -52,9 +55,12 @@ def root(
 # Command groups register here, one line each (keep alphabetical).
 app.command("audit")(audit_command)
 app.add_typer(campaign_app, name="campaign")
+app.add_typer(data_app, name="data")
 app.add_typer(db_app, name="db")
 app.command("demo")(demo)
+app.command("explain")(explain_command)
 app.add_typer(export_app, name="export")
+app.add_typer(incitement_app, name="incitement")
 app.add_typer(influencer_app, name="influencer")
 app.command("ingest")(ingest_command)
 app.command("init")(init)
