@@ -172,6 +172,18 @@ def test_render_prints_tables(tmp_path: Path) -> None:
     assert "80.00 %" in text and "incited" in text and "bob" in text
 
 
+def test_an_export_of_unknown_codes_has_null_columns(tmp_path: Path) -> None:
+    import polars as pl
+
+    export, labels, _ = _write(tmp_path)
+    frame = pl.read_ndjson(export).with_columns(
+        campaign=pl.lit(None), influencer=pl.lit(None), billing=pl.lit("unbilled"), amount_minor=0
+    )
+    frame.write_ndjson(export)
+    report = evaluate(export, labels)
+    assert report.billed_minor == 0 and report.clicks == 10
+
+
 def test_csv_export(tmp_path: Path) -> None:
     import polars as pl
 

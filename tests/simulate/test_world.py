@@ -30,6 +30,7 @@ DESIGN_KEYS = {
         "dedupe_window_hours",
         "openness",
         "status",
+        "violation_limit",
     },
     "enrolments": {"campaign", "influencer", "status"},
     "links": {"code", "campaign", "influencer", "network", "post"},
@@ -44,6 +45,7 @@ def test_world_has_the_design_shape(default_run: tuple[RunSummary, Path]) -> Non
         for item in world[section]:
             assert set(item) <= keys | {"password"}, (section, set(item) - keys)
     assert set(world["campaigns"][0]) == DESIGN_KEYS["campaigns"]
+    assert world["campaigns"][0]["violation_limit"] == 100
     posted = [link for link in world["links"] if "post" in link]
     assert set(posted[0]["post"]) == {"url", "text", "posted_at"}
     session = world["influencers"][0]["sessions"][0]

@@ -51,6 +51,10 @@ def read_export(path: Path) -> pl.DataFrame:
         frame = frame.with_columns(currency=pl.lit(None, dtype=pl.String))
     frame = frame.with_columns(
         pl.col("id").cast(pl.String),
+        pl.col("campaign").cast(pl.String),
+        pl.col("influencer").cast(pl.String),
+        pl.col("verdict").cast(pl.String),
+        pl.col("billing").cast(pl.String),
         pl.col("amount_minor").cast(pl.Int64).fill_null(0),
         pl.col("reasons").cast(pl.List(pl.String)).fill_null([]),
     ).filter(pl.col("id").is_not_null())
@@ -76,9 +80,9 @@ def read_labels(path: Path) -> pl.DataFrame:
         )
     return frame.select(
         pl.col("id").cast(pl.String),
-        "label",
-        "reason",
-        pl.col("kind"),
-        pl.col("influencer").alias("influencer_label"),
+        pl.col("label").cast(pl.String),
+        pl.col("reason").cast(pl.String),
+        pl.col("kind").cast(pl.String),
+        pl.col("influencer").cast(pl.String).alias("influencer_label"),
         pl.col("cheater").cast(pl.Boolean),
     )

@@ -65,6 +65,8 @@ class Campaign(_Model):
     timezone: str = "Europe/Paris"
     dedupe_window_hours: int = Field(default=24, ge=1, le=24 * 90)
     openness: str = "open"
+    violation_limit: int | None = Field(default=None, ge=1, le=100)
+    """Inciting posts before the platform suspends an enrolment (None: the platform's default)."""
 
     @model_validator(mode="after")
     def _full_card(self) -> Self:

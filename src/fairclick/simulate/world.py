@@ -245,6 +245,11 @@ def build_plan(scenario: Scenario, rng: np.random.Generator) -> Plan:
                 "openness": campaign.openness,
                 "status": "active",
             }
+            | (
+                {}
+                if campaign.violation_limit is None
+                else {"violation_limit": campaign.violation_limit}
+            )
         ],
         "enrolments": [
             {"campaign": campaign.key, "influencer": k, "status": "approved"} for k in keys
