@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -148,6 +149,13 @@ def _json_table(values: list[Any]) -> np.ndarray:
     return np.array([orjson.dumps(v).decode() for v in values], dtype=object)
 
 
+def _text(lines: pl.DataFrame, column: str) -> bytes:
+    """One JSON document per line, written by Polars (no Python string per line)."""
+    buffer = io.BytesIO()
+    lines.select(column).write_csv(buffer, include_header=False, quote_style="never")
+    return buffer.getvalue()
+
+
 def _lit(text: str) -> pl.Expr:
     return pl.lit(text, dtype=pl.Utf8)
 
@@ -255,9 +263,7 @@ def encoded_chunks(
         ).items():
             reasons_seen["valid" if r == VALID else _reasons(r, x, cache)[0]] += count
         kinds_seen = Counter(tables.kinds.values[k] for k in part.kind.tolist())
-        clicks = ("\n".join(lines["click"].to_list()) + "\n").encode()
-        labels = ("\n".join(lines["label"].to_list()) + "\n").encode()
-        yield clicks, labels, reasons_seen, kinds_seen
+        yield _text(lines, "click"), _text(lines, "label"), reasons_seen, kinds_seen
 
 
 def run(
