@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 from sqlalchemy import func, select
 
+from fairclick.accounts.models import User
 from fairclick.campaigns.models import Enrolment
 from fairclick.clicks.ingest import ingest
 from fairclick.clicks.models import Click
@@ -20,8 +21,8 @@ from fairclick.domain.influence import Network
 from fairclick.influencers.models import Influencer
 from fairclick.ledger.models import ClickPosting
 from fairclick.links.models import Link, Post
-from fairclick.moderation.models import PostAssessment, Violation
-from fairclick.moderation.service import declare_and_assess
+from fairclick.moderation.models import ModerationCase, PostAssessment, Violation
+from fairclick.moderation.service import decide_case, declare_and_assess
 from tests.conftest import TestDb
 from tests.factories import TEST_SECRET, load_world
 
@@ -109,3 +110,48 @@ def test_inciting_french_post_is_never_paid_and_the_record_says_why(test_db: Tes
         paid = session.scalars(select(Click).where(Click.code == "bviabRurGt")).all()
         assert {c.verdict for c in paid} == {"valid"}
         assert all(c.billing == "billed" and c.amount_minor > 0 for c in paid)
+
+
+def test_post_under_review_holds_its_clicks_until_a_decision(test_db: TestDb) -> None:
+    load_world(test_db.db)
+    with test_db.db.session() as session:
+        lucas = session.scalars(select(Influencer).where(Influencer.key == "lucasl77")).one()
+        enrolment = session.scalars(
+            select(Enrolment).where(Enrolment.influencer_id == lucas.id)
+        ).one()
+        post = declare_and_assess(
+            session, enrolment, network=Network.X, url="https://x.com/lucasl77/status/10",
+            text="Passez voir mon lien, ça m aide beaucoup en ce moment", posted_at=T0, now=T0,
+        )  # fmt: skip
+        assert post.incitement_label == "review"
+        code = session.get_one(Link, post.link_id).code
+        post_id = post.id
+    settings = load_settings(secret_key=TEST_SECRET, database_url=test_db.url)
+    worker = ClickWorker(
+        test_db.db, default_validator(settings), LedgerBiller(), secret_key=TEST_SECRET, clock=None
+    )
+    ingest(test_db.db, _clicks(code, "rev", 3), worker)
+    with test_db.db.session() as session:
+        held = session.scalars(select(Click).where(Click.post_id == post_id)).all()
+        assert [(c.verdict, c.billing, c.unbilled_cause) for c in held] == [
+            ("valid", "unbilled", "held_for_review")
+        ] * 3
+        case = session.scalars(
+            select(ModerationCase).where(ModerationCase.post_id == post_id)
+        ).one()
+        admin = session.scalars(select(User).where(User.role == "admin")).one()
+        decide_case(
+            session, case, "ok", moderator_id=admin.id, note="asks to read the guide", now=T0
+        )
+    with test_db.db.session() as session:
+        released = session.scalars(select(Click).where(Click.post_id == post_id)).all()
+        assert {c.billing for c in released} == {"billed"}
+        assert all(c.amount_minor > 0 for c in released)
+        case = session.scalars(
+            select(ModerationCase).where(ModerationCase.post_id == post_id)
+        ).one()
+        assert (case.status, case.decision, case.note) == (
+            "decided",
+            "ok",
+            "asks to read the guide",
+        )

@@ -173,6 +173,12 @@ class Biller(Protocol):
         click it decided on. Clicks without an outcome stay `pending`."""
         ...
 
+    def hold(
+        self, session: Session, clicks: Sequence[BillableClick], now: datetime
+    ) -> Sequence[OutcomeLike]:
+        """Record valid clicks held for moderation (unbilled `held_for_review`, no money)."""
+        ...
+
 
 class PendingBiller:
     """No ledger: valid clicks stay `pending` until one posts them."""
@@ -181,6 +187,12 @@ class PendingBiller:
         self, session: Session, clicks: Sequence[BillableClick], now: datetime
     ) -> list[OutcomeLike]:
         """Decide nothing."""
+        return []
+
+    def hold(
+        self, session: Session, clicks: Sequence[BillableClick], now: datetime
+    ) -> list[OutcomeLike]:
+        """Decide nothing: held clicks stay `pending` too."""
         return []
 
 
@@ -193,7 +205,21 @@ class LedgerBiller:
         """Bill through the ledger, which is idempotent by click id."""
         from fairclick.ledger import posting
 
-        ledger_clicks = [
+        return posting.bill_clicks(session, self._ledger(clicks), now=now)
+
+    def hold(
+        self, session: Session, clicks: Sequence[BillableClick], now: datetime
+    ) -> Sequence[OutcomeLike]:
+        """Hold through the ledger until moderation releases or drops the clicks."""
+        from fairclick.ledger import posting
+
+        return posting.hold(session, self._ledger(clicks), now=now)
+
+    @staticmethod
+    def _ledger(clicks: Sequence[BillableClick]) -> list[Any]:
+        from fairclick.ledger import posting
+
+        return [
             posting.BillableClick(
                 click_id=c.click_id,
                 ts=c.ts,
@@ -206,7 +232,6 @@ class LedgerBiller:
             )
             for c in clicks
         ]
-        return posting.bill_clicks(session, ledger_clicks, now=now)
 
 
 def default_biller() -> Biller:

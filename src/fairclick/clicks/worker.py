@@ -31,6 +31,7 @@ from fairclick.domain.clock import Clock, system_clock
 from fairclick.domain.reasons import Billing, UnbilledCause, Verdict
 from fairclick.journal import repository as journal_repo
 from fairclick.journal.rows import row_to_event
+from fairclick.moderation.service import held_among
 from fairclick.store import Database
 
 log = logging.getLogger(__name__)
@@ -212,6 +213,9 @@ class ClickWorker:
         ]
         if not billable:
             return {}
+        # Clicks through a post awaiting a moderation decision are held, not billed (issue 6).
+        posts = {e.post_id for e, _ in billable if e.post_id is not None}
+        held_posts = held_among(session, posts) if posts else set()
         facts = clicks_repo.link_facts(conn, {e.link_id for e, _ in billable if e.link_id})
         handed = [
             BillableClick(
@@ -226,7 +230,13 @@ class ClickWorker:
             )
             for e, d in billable
         ]
-        return {o.click_id: o for o in self.biller.bill(session, handed, now)}
+        post_of = {e.click_id: e.post_id for e, _ in billable}
+        to_hold = [c for c in handed if post_of[c.click_id] in held_posts]
+        to_bill = [c for c in handed if post_of[c.click_id] not in held_posts]
+        outcomes = {o.click_id: o for o in self.biller.bill(session, to_bill, now)}
+        if to_hold:
+            outcomes.update({o.click_id: o for o in self.biller.hold(session, to_hold, now)})
+        return outcomes
 
     def _counts(self, click_rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         sums: dict[tuple[str, int, datetime], list[int]] = defaultdict(lambda: [0, 0, 0, 0])

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -319,6 +319,20 @@ def held_post_ids(session: Session, campaign_ids: Sequence[int] | None = None) -
     if campaign_ids:
         query = query.where(ModerationCase.campaign_id.in_(campaign_ids))
     return set(session.scalars(query))
+
+
+def held_among(session: Session, post_ids: Iterable[int]) -> set[int]:
+    """Which of these posts await a moderation decision (their clicks are held)."""
+    wanted = list(post_ids)
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(
+            select(ModerationCase.post_id).where(
+                ModerationCase.status == "open", ModerationCase.post_id.in_(wanted)
+            )
+        )
+    )
 
 
 def inciting_post_ids(session: Session) -> set[int]:
