@@ -158,7 +158,8 @@ def test_self_clicks_come_from_the_influencers_own_sessions(
     _, out = default_run
     world = yaml.safe_load((out / "world.yaml").read_text())
     sessions = {
-        i["key"]: {(s["ip"], s["visitor_id"]) for s in i["sessions"]} for i in world["influencers"]
+        i["key"]: {(s["ip"], s["visitor_id"], s["user_agent"]) for s in i["sessions"]}
+        for i in world["influencers"]
     }
     labels = {label["id"]: label for label in _lines(out / "labels.jsonl")}
     count = 0
@@ -167,7 +168,8 @@ def test_self_clicks_come_from_the_influencers_own_sessions(
         if label["reason"] == "self_click":
             count += 1
             assert label["cheater"]
-            assert (click["ip"], click["visitor_id"]) in sessions[label["influencer"]]
+            own = (click["ip"], click["visitor_id"], click["user_agent"])
+            assert own in sessions[label["influencer"]]
     assert count > 0
 
 

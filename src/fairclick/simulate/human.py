@@ -118,7 +118,7 @@ def _identities(ctx: Context, influencers: np.ndarray) -> tuple[np.ndarray, ...]
     for i in influencers.tolist():
         s = ctx.plan.sessions[i][0]
         ips.append(s.ip)
-        agents.append(int(ctx.browser_index[s.agent % ctx.browser_index.size]))
+        agents.append(int(ctx.session_agent[s.agent]))
         visitors.append(s.visitor_id)
     return np.array(ips, dtype=object), np.array(agents), np.array(visitors, dtype=object)
 
@@ -192,7 +192,7 @@ def self_click(ctx: Context, n: int) -> Batch:
         sessions = plan.sessions[i]
         s = sessions[int(rng.integers(len(sessions)))]
         ips.append(s.ip)
-        agents.append(int(ctx.browser_index[s.agent % ctx.browser_index.size]))
+        agents.append(int(ctx.session_agent[s.agent]))
         visitors.append(s.visitor_id)
     agent = np.array(agents)
     base = plan.link_posted[link]

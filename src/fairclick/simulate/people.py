@@ -77,6 +77,8 @@ class Context:
                 _norm([s for _, s in refs]),
             )
         self.browser_index = np.array([self._index(k) for k in sorted(browser_keys)])
+        # Sessions in the world name their browser by its index in BROWSERS.
+        self.session_agent = np.array([self._index(a.key) for a, _ in BROWSERS])
 
     def _index(self, key: str) -> int:
         return next(i for i, a in enumerate(self.agents) if a.key == key)
