@@ -102,6 +102,7 @@ def _report(summary: IngestSummary, path: str, as_json: bool) -> None:
         ("valid", summary.valid),
         ("invalid", summary.invalid),
         ("billed", summary.billed),
+        ("re-verdicted by retro-analysis", summary.retro_reverdicted),
     ]
     if as_json:
         print_json(

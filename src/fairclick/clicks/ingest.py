@@ -11,7 +11,7 @@ import ipaddress
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -59,6 +59,11 @@ class IngestSummary:
     billed: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
+    first_ts: datetime | None = None
+    last_ts: datetime | None = None
+    retro_reverdicted: int = 0
+    retro_reversed: int = 0
+    retro_by_reason: dict[str, int] = field(default_factory=dict)
 
 
 def _text(record: dict[str, Any], name: str, limit: int) -> str:
@@ -174,14 +179,19 @@ def ingest(
     stop_on_error: bool = False,
     chunk_size: int = 5000,
     progress: Callable[[int], None] | None = None,
+    retro: bool = True,
 ) -> IngestSummary:
-    """Append the records of `lines` to the journal chunk by chunk and validate each chunk.
+    """Append the records of `lines` to the journal chunk by chunk and validate each chunk,
+    then (with `retro`) run the retro-analysis over the ingested time span, in event time.
     With `stop_on_error`, the first malformed line raises `StopIngest` (chunks before it are
     kept: a rerun after fixing the file is idempotent)."""
     summary = IngestSummary()
     cache = LinkCache(db.engine)
     cache.load()
     for chunk in _chunks(lines, cache, summary, stop_on_error, chunk_size):
+        low, high = min(r.ts for r in chunk), max(r.ts for r in chunk)
+        summary.first_ts = low if summary.first_ts is None else min(summary.first_ts, low)
+        summary.last_ts = high if summary.last_ts is None else max(summary.last_ts, high)
         with db.engine.begin() as conn:
             appended = journal_repo.append_rows(conn, chunk)
         summary.appended += appended
@@ -193,7 +203,30 @@ def ingest(
         summary.billed += done.billed
         if progress is not None:
             progress(summary.lines)
+    if retro and summary.first_ts is not None and summary.last_ts is not None:
+        _retro(db, summary, summary.first_ts, summary.last_ts)
     return summary
+
+
+def _retro(db: Database, summary: IngestSummary, first: datetime, last: datetime) -> None:
+    from fairclick.clicks.retro import run_retro
+    from fairclick.ledger.posting import reverser
+
+    with db.session() as session:
+        found = run_retro(
+            session,
+            since=first,
+            until=last + timedelta(microseconds=1),
+            at=last,  # event time: the re-verdict happens "when" the log ends
+            reverser=reverser,
+        )
+    summary.retro_reverdicted = found.reverdicted
+    summary.retro_reversed = found.reversed_billed
+    summary.retro_by_reason = found.by_reason
+    summary.valid -= found.reverdicted
+    summary.billed -= found.reversed_billed
+    summary.invalid += found.reverdicted
+    summary.reasons.update(found.by_reason)
 
 
 def _chunks(
