@@ -168,16 +168,22 @@ class ClickWorker:
         idle_sleep: float = 0.05,
         retention_days: int | None = None,
         purge_every: float = 3600.0,
+        retro_every: float | None = 300.0,
     ) -> None:
         """Process until `stop` is set; sleep briefly when caught up; purge raw IPs past
-        `retention_days` every `purge_every` seconds; survive database errors (logged, retried
-        after a pause) so that a database restart does not stop the worker."""
+        `retention_days` every `purge_every` seconds; run the retro-analysis over the clicks
+        still in their hold period every `retro_every` seconds; survive database errors (logged,
+        retried after a pause) so that a database restart does not stop the worker."""
         next_purge = time.monotonic()
+        next_retro = time.monotonic() + (retro_every or 0)
         while not stop.is_set():
             try:
                 if retention_days is not None and time.monotonic() >= next_purge:
                     self.purge_raw_ips(retention_days)
                     next_purge = time.monotonic() + purge_every
+                if retro_every is not None and time.monotonic() >= next_retro:
+                    self.retro()
+                    next_retro = time.monotonic() + retro_every
                 result = self.process_batch()
             except Exception:
                 log.exception("worker batch failed; retrying")
@@ -185,6 +191,23 @@ class ClickWorker:
                 continue
             if result.entries == 0:
                 stop.wait(idle_sleep)
+
+    def retro(self) -> int:
+        """Re-judge the clicks still inside their hold period with the windowed detectors
+        (burst, click farm, click ring); billed clicks found invalid are reversed."""
+        from fairclick.clicks.retro import hold_window, run_retro
+        from fairclick.ledger.posting import reverser
+
+        now = (self.clock or system_clock).now()
+        with self.db.session() as session:
+            found = run_retro(
+                session, since=hold_window(session, now), until=now, at=now, reverser=reverser
+            )
+        if found.reverdicted:
+            log.info(
+                "retro-analysis re-verdicted %d clicks: %s", found.reverdicted, found.by_reason
+            )
+        return found.reverdicted
 
     def purge_raw_ips(self, retention_days: int) -> int:
         """Blank raw IPs older than the retention that every consumer has processed."""
