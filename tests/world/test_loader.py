@@ -91,3 +91,31 @@ def test_validation_error_names_the_exact_line(sqlite_db: TestDb) -> None:
     line = next(i for i, row in enumerate(text_.splitlines(), 1) if "budget: -5" in row)
     with pytest.raises(WorldError, match=f"^line {line}: campaigns.0.budget"):
         load_world(sqlite_db.db, text_)
+
+
+def test_inciting_posts_in_a_world_are_judged_after_loading(sqlite_db: TestDb) -> None:
+    """A world file records history: a suspension caused by its posts must not refuse its
+    later links, and loading it again judges nothing twice."""
+    from fairclick.moderation.models import PostAssessment, Violation
+
+    world = example_world()
+    for n in range(3):
+        world["links"].append(
+            {
+                "campaign": "primaire-ou-voter",
+                "influencer": "lucasl77",
+                "network": "x",
+                "post": {
+                    "url": f"https://x.com/lucasl77/status/{100 + n}",
+                    "text": f"Cliquez {n + 2} fois sur mon lien svp, chaque clic me rapporte 50 centimes 🙏",
+                },
+            }
+        )
+    load_world(sqlite_db.db, world)
+    load_world(sqlite_db.db, world)
+    with sqlite_db.db.session() as session:
+        assert (
+            session.scalars(select(Enrolment.status).where(Enrolment.id == 1)).one() == "suspended"
+        )
+        assert len(session.scalars(select(Violation)).all()) == 3
+        assert len(session.scalars(select(PostAssessment)).all()) == 4  # each post judged once

@@ -154,15 +154,6 @@ def declare_and_assess(
     return post
 
 
-def reassess_if_edited(session: Session, post: Post, text: str, *, now: datetime) -> bool:
-    """Store a new text and judge it again when it changed; False when it did not."""
-    if text == (post.text or "") and post.incitement_label is not None:
-        return False
-    post.text = text
-    assess_post(session, post, now=now)
-    return True
-
-
 def _campaign_of(session: Session, post: Post) -> Campaign:
     link = session.get_one(Link, post.link_id)
     return session.get_one(Campaign, link.campaign_id)

@@ -41,8 +41,8 @@ from fairclick.influencers.service import (
     record_session,
 )
 from fairclick.links.models import Link, Post
-from fairclick.links.service import create_link, ensure_default_link
-from fairclick.moderation.service import declare_and_assess, reassess_if_edited
+from fairclick.links.service import create_link, declare_post, ensure_default_link
+from fairclick.moderation.service import assess_post
 from fairclick.world.schema import World, WorldCampaign, WorldLink
 
 MAX_WORLD_BYTES = 64 * 1024 * 1024
@@ -152,6 +152,10 @@ def apply_world(
             summary.count(name, created)
             if progress:
                 progress(name, index + 1, len(items))
+    # Posts are judged once everything is in place: a world file records what happened, and a
+    # suspension that a judgement triggers must not refuse the file's later links.
+    for post in loader.to_assess:
+        assess_post(session, post, now=clock.now())
     session.flush()
     return summary
 
@@ -159,6 +163,7 @@ def apply_world(
 class _Loader:
     def __init__(self, session: Session, secret: str, clock: Clock, summary: LoadSummary) -> None:
         self.session, self.secret, self.clock, self.summary = session, secret, clock, summary
+        self.to_assess: list[Post] = []
 
     def organisation(self, item: Any) -> bool:
         org = self.session.scalar(select(Organisation).where(Organisation.key == item.key))
@@ -266,18 +271,24 @@ class _Loader:
                 found.decided_at = now
                 ensure_default_link(self.session, found)
             return True
-        if found.status != item.status.value:
+        # A world file never lifts a suspension (one its own inciting posts may have caused):
+        # reinstating is an operator's explicit decision (`fairclick campaign approve`).
+        lifting = found.status == EnrolmentStatus.SUSPENDED and item.status != found.status
+        if found.status != item.status.value and not lifting:
             decide(self.session, found, item.status.value, now)
         return False
 
     def link(self, item: WorldLink) -> bool:
         campaign, influencer = self._enrolment(item.campaign, item.influencer)
         enrolment = find_enrolment(self.session, campaign.id, influencer.id)
-        if enrolment is None or enrolment.status != EnrolmentStatus.APPROVED:
-            raise InvalidInput(
-                f"{item.influencer} has no approved enrolment in {item.campaign}: add one"
-            )
+        if enrolment is None:
+            raise InvalidInput(f"{item.influencer} is not enrolled in {item.campaign}: add one")
         existing = self._existing_link(item, enrolment)
+        if existing is None and enrolment.status != EnrolmentStatus.APPROVED:
+            raise InvalidInput(
+                f"{item.influencer}'s enrolment in {item.campaign} is {enrolment.status}, "
+                "not approved: no new links"
+            )
         if existing is not None:
             if existing.campaign_id != campaign.id or existing.influencer_id != influencer.id:
                 raise InvalidInput(f"code {item.code} belongs to another campaign or influencer")
@@ -285,12 +296,14 @@ class _Loader:
             if post is not None and item.post is not None:
                 post.url, post.posted_at = item.post.url, item.post.posted_at
                 # an edited text is judged again against the incitement policy
-                reassess_if_edited(self.session, post, item.post.text, now=self.clock.now())
+                if item.post.text != (post.text or "") or post.incitement_label is None:
+                    post.text = item.post.text
+                    self.to_assess.append(post)
             return False
         if item.post is not None:
             if item.network is None:
                 raise InvalidInput("a link with a post names its network")
-            declare_and_assess(
+            post = declare_post(
                 self.session,
                 enrolment,
                 network=item.network,
@@ -298,8 +311,8 @@ class _Loader:
                 text=item.post.text,
                 posted_at=item.post.posted_at,
                 code=item.code,
-                now=self.clock.now(),
             )
+            self.to_assess.append(post)
         else:
             create_link(self.session, enrolment, network=item.network, code=item.code)
         return True
