@@ -1,4 +1,5 @@
-"""`fairclick demo`: a fresh database with the example world, then a server until Ctrl-C."""
+"""`fairclick demo`: the simulated 2017 story through the real pipeline, or a world file only,
+then a server until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from fairclick.links.models import Link
 from fairclick.store import Database
 from tests.cli.conftest import Cli
+from tests.factories import EXAMPLE_WORLD
 
 SCRIPT = Path(sys.executable).parent / "fairclick"
 DESTINATION = "https://primaire.example.org/ou-voter"
@@ -33,15 +35,29 @@ def _links(folder: Path) -> int:
 
 def test_demo_builds_a_fresh_database_and_prints_the_logins(cli: Cli, tmp_path: Path) -> None:
     folder = tmp_path / "demo"
-    out = cli.ok("demo", "--no-serve", "--dir", str(folder)).stdout
+    out = cli.ok("demo", "--no-serve", "--dir", str(folder), "--world", str(EXAMPLE_WORLD)).stdout
     assert "admin@fairclick.example" in out
     assert "anna-demo-pass" in out
     assert "/api/v1" in out
     assert _links(folder) == 4
     (folder / "leftover.txt").write_text("from the previous run")
-    cli.ok("demo", "--no-serve", "--dir", str(folder))
+    cli.ok("demo", "--no-serve", "--dir", str(folder), "--world", str(EXAMPLE_WORLD))
     assert not (folder / "leftover.txt").exists()  # rebuilt, not reused
     assert _links(folder) == 4
+
+
+@pytest.mark.slow
+def test_demo_simulates_judges_bills_and_prints_the_headline(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    out = cli.ok("demo", "--no-serve", "--dir", str(folder), "--clicks", "3000").stdout
+    assert "3,000 clicks received" in out
+    assert "invalid clicks by reason" in out
+    assert "a count-everything platform would bill" in out
+    assert "the five worst influencers" in out
+    assert "precision" in out
+    assert "anna@vox.example" in out
+    assert (folder / "export.jsonl").exists()
+    assert _links(folder) > 300  # ~300 influencers, each with a default link and post links
 
 
 def test_demo_refuses_a_folder_it_did_not_make(cli: Cli, tmp_path: Path) -> None:
@@ -72,7 +88,7 @@ def test_demo_serves_the_example_links_until_interrupted(tmp_path: Path) -> None
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAIRCLICK_")}
     env |= {"FAIRCLICK_PORT": str(port), "FAIRCLICK_SECRET_KEY": "demo-test-secret-0123456789"}
     process = subprocess.Popen(
-        [str(SCRIPT), "demo", "--dir", str(tmp_path / "demo")],
+        [str(SCRIPT), "demo", "--dir", str(tmp_path / "demo"), "--world", str(EXAMPLE_WORLD)],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

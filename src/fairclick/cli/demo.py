@@ -60,28 +60,37 @@ def demo(
         Path("var/demo"), "--dir", help="The demo's folder (deleted and rebuilt on each run)."
     ),
     world: Path | None = typer.Option(
-        None, "--world", help="World file to load (default: examples/world.yaml)."
+        None, "--world", help="Load this world file only, with no simulated traffic."
     ),
-    no_serve: bool = typer.Option(False, "--no-serve", help="Stop after loading; do not serve."),
+    clicks: int = typer.Option(
+        1_000_000, "--clicks", min=1, max=50_000_000, help="Clicks to simulate and process."
+    ),
+    scenario: str | None = typer.Option(
+        None, "--scenario", help="Scenario file or built-in name (default: primaire-2017)."
+    ),
+    no_serve: bool = typer.Option(
+        False, "--no-serve", help="Stop after the headline; do not serve."
+    ),
 ) -> None:
-    """Run the demo: a fresh SQLite database with the example world, served until Ctrl-C.
+    """Run the demo: the 2017 story, a million clicks judged, then the dashboards.
 
-    Deletes and rebuilds the demo folder, migrates, loads examples/world.yaml, prints the
-    logins and the API URL, then serves (--no-serve stops after loading).
+    On a fresh SQLite database in the demo folder: simulate the scenario (default: the 2017
+    primary, about 300 influencers, --clicks clicks), load its world, put every click through
+    ingest → validation → retro-analysis → ledger, print the headline (valid versus invalid by
+    reason, what the advertiser is billed versus a count-everything platform, the five worst
+    influencers), then serve the dashboards until Ctrl-C. With --world, load that world file
+    only (no traffic).
     """
-    source = world or example_world()
+    if world is None:
+        simulated_demo(folder, clicks, scenario, no_serve)
+        return
+    source = world
     try:
         text = source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise fail(f"{source}: cannot read the world file: {exc}") from None
     database_path = folder / "fairclick.db"
-    try:
-        config = load_settings(database_url=f"sqlite:///{database_path}")
-        if config.base_url == Settings.model_fields["base_url"].default:
-            # Unless told otherwise, the demo's short links point at the demo's own server.
-            config = config.model_copy(update={"base_url": f"http://{config.host}:{config.port}"})
-    except ConfigError as exc:
-        raise fail(str(exc), 2) from None
+    config = demo_settings(database_path)
     fresh_folder(folder)
     db = Database.from_url(config.database_url)
     with handled():
@@ -109,6 +118,52 @@ def demo(
         return
     say("serving until Ctrl-C")
     # Ctrl-C during start-up arrives before the server handles the signal itself.
+    with contextlib.suppress(KeyboardInterrupt):
+        serve(config)
+    say("stopped")
+
+
+def demo_settings(database_path: Path) -> Settings:
+    """Settings of the demo: its own SQLite file; short links on the demo's own server."""
+    try:
+        config = load_settings(database_url=f"sqlite:///{database_path}")
+        if config.base_url == Settings.model_fields["base_url"].default:
+            config = config.model_copy(update={"base_url": f"http://{config.host}:{config.port}"})
+    except ConfigError as exc:
+        raise fail(str(exc), 2) from None
+    return config
+
+
+def simulated_demo(folder: Path, clicks: int, scenario: str | None, no_serve: bool) -> None:
+    """The demo's main job (see `demo`)."""
+    from fairclick.cli.demo_run import ADMIN, headline, run_pipeline
+    from fairclick.cli.simulate import scenario_or_fail, simulate_to
+
+    chosen = scenario_or_fail(scenario)
+    config = demo_settings(folder / "fairclick.db")
+    fresh_folder(folder)
+    db = Database.from_url(config.database_url)
+    with handled():
+        try:
+            upgrade(db.engine)
+            simulated = simulate_to(chosen, folder / "simulation", clicks)
+            say(f"simulated {simulated.clicks:,} clicks of {simulated.scenario} "
+                f"in {simulated.seconds:.0f} s")  # fmt: skip
+            result = run_pipeline(config, db, simulated, folder)
+        finally:
+            db.engine.dispose()
+    headline(result)
+    world_file, _ = parse_world(Path(simulated.world_path).read_text(encoding="utf-8"))
+    logins = [(ADMIN[0], "admin", ADMIN[1]), *_logins(world_file)]
+    print_table("Logins", ["email", "role", "password"], logins[:8])
+    if len(logins) > 8:
+        say(f"(and {len(logins) - 8} more influencer logins in {simulated.world_path})")
+    root = f"http://{config.host}:{config.port}"
+    say(f"Dashboards: {root}/   API: {root}/api/v1   "
+        f"Other shells: export FAIRCLICK_DATABASE_URL={config.database_url}")  # fmt: skip
+    if no_serve:
+        return
+    say("serving until Ctrl-C")
     with contextlib.suppress(KeyboardInterrupt):
         serve(config)
     say("stopped")

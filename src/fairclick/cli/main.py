@@ -21,6 +21,7 @@ from fairclick.cli.links import link_app, post_app
 from fairclick.cli.load import load
 from fairclick.cli.orgs import org_app
 from fairclick.cli.serve import serve_command
+from fairclick.cli.simulate import evaluate_command, simulate_command
 from fairclick.cli.users import user_app
 
 app = typer.Typer(
@@ -58,6 +59,7 @@ app.add_typer(campaign_app, name="campaign")
 app.add_typer(data_app, name="data")
 app.add_typer(db_app, name="db")
 app.command("demo")(demo)
+app.command("evaluate")(evaluate_command)
 app.command("explain")(explain_command)
 app.add_typer(export_app, name="export")
 app.add_typer(incitement_app, name="incitement")
@@ -70,6 +72,7 @@ app.command("load")(load)
 app.add_typer(org_app, name="org")
 app.add_typer(post_app, name="post")
 app.command("serve")(serve_command)
+app.command("simulate")(simulate_command)
 app.add_typer(user_app, name="user")
 
 

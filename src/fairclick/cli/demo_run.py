@@ -1,0 +1,150 @@
+"""The demo's main job: simulate the 2017 story, put every click through the real platform path
+(load → ingest → validation → retro-analysis → ledger), then print the headline."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from fairclick.accounts.models import Role
+from fairclick.accounts.schemas import UserIn
+from fairclick.accounts.service import create_user, get_user_by_email
+from fairclick.cli.common import console, say
+from fairclick.clicks.export import iter_clicks, write_jsonl
+from fairclick.clicks.ingest import IngestSummary, ingest
+from fairclick.clicks.pipeline import default_biller, default_validator
+from fairclick.clicks.worker import ClickWorker
+from fairclick.config import Settings
+from fairclick.domain.money import Money
+from fairclick.domain.reasons import Reason
+from fairclick.simulate import EvaluationReport, evaluate
+from fairclick.simulate.output import RunSummary
+from fairclick.store import Database
+from fairclick.world.loader import apply_world
+
+ADMIN = ("admin@fairclick.example", "admin-demo-pass")
+
+
+@dataclass
+class DemoResult:
+    simulated: RunSummary
+    ingested: IngestSummary
+    report: EvaluationReport
+    export_path: Path
+    seconds: dict[str, float]
+
+
+def run_pipeline(config: Settings, db: Database, sim: RunSummary, folder: Path) -> DemoResult:
+    """Load the simulated world, ingest its click log through the worker, export and evaluate."""
+    seconds: dict[str, float] = {"simulate": sim.seconds}
+    started = time.perf_counter()
+    with (
+        console.status("loading the world (and judging every post against the policy)…"),
+        db.session() as session,
+    ):
+        apply_world(session, Path(sim.world_path).read_text(encoding="utf-8"),
+                    secret_key=config.secret_key)  # fmt: skip
+        if get_user_by_email(session, ADMIN[0]) is None:
+            create_user(session, UserIn(email=ADMIN[0], role=Role.ADMIN, password=ADMIN[1]))
+    seconds["load"] = time.perf_counter() - started
+    started = time.perf_counter()
+    worker = ClickWorker(db, default_validator(config), default_biller(),
+                         secret_key=config.secret_key, clock=None, batch_size=5000)  # fmt: skip
+    clicks_path = Path(sim.clicks_path)
+    with (
+        clicks_path.open("rb") as raw,
+        Progress(
+            TextColumn("clicks through validation and billing"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        ) as bar,  # fmt: skip
+    ):
+        task = bar.add_task("ingest", total=clicks_path.stat().st_size)
+        ingested = ingest(db, raw, worker,
+                          progress=lambda _n: bar.update(task, completed=raw.tell()))  # fmt: skip
+    seconds["ingest, validate, retro, bill"] = time.perf_counter() - started
+    started = time.perf_counter()
+    export_path = folder / "export.jsonl"
+    with export_path.open("wb") as out:
+        write_jsonl(iter_clicks(db), out)
+    report = evaluate(export_path, sim.labels_path, sim.world_path)
+    seconds["export, evaluate"] = time.perf_counter() - started
+    return DemoResult(sim, ingested, report, export_path, seconds)
+
+
+def headline(result: DemoResult) -> None:
+    """What fairclick is for, in one screen."""
+    report, ingested = result.report, result.ingested
+    total = ingested.valid + ingested.invalid
+    say(
+        f'\n{total:,} clicks received (the campaign boasted of "more than a million '
+        f'connections"): {ingested.valid:,} valid ({ingested.valid / max(total, 1):.1%}), '
+        f"{ingested.invalid:,} invalid."
+    )
+    reasons = Table(title="invalid clicks by reason")
+    for column in ("reason", "class", "clicks", "share"):
+        reasons.add_column(column, justify="right" if column in ("clicks", "share") else "left")
+    counts = (
+        pl.read_ndjson(result.export_path, infer_schema_length=10_000)
+        .select(pl.col("reasons").explode().drop_nulls().value_counts(sort=True))
+        .unnest("reasons")
+    )
+    for code, count in counts.iter_rows():
+        reason = Reason(code)
+        reasons.add_row(code, reason.ivt_class.value, f"{count:,}", f"{count / max(total, 1):.1%}")
+    console.print(reasons)
+    currency = report.currency or "EUR"
+    billed = Money(report.billed_minor, currency).format()
+    everything = Money(report.count_everything_minor, currency).format()
+    perfect = Money(report.perfect_minor, currency).format()
+    say(
+        f"The advertiser is billed {billed}; a count-everything platform would bill {everything}; "
+        f"a perfect validator would bill {perfect}."
+    )
+    worst = _worst(result.export_path)
+    table = Table(title="the five worst influencers")
+    for column in ("influencer", "clicks", "invalid", "mostly"):
+        table.add_column(column)
+    for row in worst.iter_rows(named=True):
+        table.add_row(row["influencer"], f"{row['clicks']:,}", f"{row['invalid_share']:.0%}",
+                      ", ".join(row["top"]))  # fmt: skip
+    console.print(table)
+    inv = report.overall
+    say(
+        f"Against the simulator's labels: precision {inv.precision:.3f}, recall {inv.recall:.3f}, "
+        f"genuine clicks wrongly rejected {report.false_rejection_rate:.2%}."
+    )
+    say("Time: " + ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items()))
+
+
+def _worst(export_path: Path) -> pl.DataFrame:
+    frame = pl.read_ndjson(export_path, infer_schema_length=10_000).filter(
+        pl.col("influencer").is_not_null()
+    )
+    per = frame.group_by("influencer").agg(
+        pl.len().alias("clicks"), (pl.col("verdict") == "invalid").mean().alias("invalid_share")
+    )
+    tops = (
+        frame.filter(pl.col("verdict") == "invalid")
+        .explode("reasons")
+        .group_by("influencer", "reasons")
+        .len()
+        .sort(["influencer", "len"], descending=[False, True])
+        .group_by("influencer", maintain_order=True)
+        .agg(pl.col("reasons").head(2).alias("top"))
+    )
+    return (
+        per.filter(pl.col("clicks") >= 20)
+        .join(tops, on="influencer", how="left")
+        .with_columns(pl.col("top").fill_null([]))
+        .sort(["invalid_share", "clicks"], descending=True)
+        .head(5)
+    )
