@@ -109,6 +109,12 @@ class ClickKeys:
 _KINDS = {name: state_key("kind", name) for name in ("pv", "fo", "dd", "vv", "vi", "vs")}
 
 
+def _hex_key(text: str, skip: int) -> int:
+    # The keyed IP hash and the cookie-less visitor key are already uniform hex digests: their
+    # first 64 bits are a key as good as a second hash of them, at a fraction of the cost.
+    return int(text[skip : skip + 16], 16) or 1
+
+
 def click_keys(batch: EnrichedBatch) -> list[ClickKeys]:
     """The keys of every click: each distinct string hashed once per batch (stable across
     processes), then mixed with the key kind."""
@@ -117,7 +123,11 @@ def click_keys(batch: EnrichedBatch) -> list[ClickKeys]:
     def h(text: str) -> int:
         found = memo.get(text)
         if found is None:
-            found = memo[text] = state_key("s", text)
+            if text.startswith("h:") and len(text) == 34:
+                found = _hex_key(text, 2)
+            else:
+                found = state_key("s", text)
+            memo[text] = found
         return found
 
     def mix(kind: str, a: int, b: int = 0) -> int:
@@ -128,7 +138,7 @@ def click_keys(batch: EnrichedBatch) -> list[ClickKeys]:
         scope = h(batch.scope[i])
         visitor, alt = h(batch.visitor_key[i]), h(batch.alt_key[i])
         parsed = batch.parsed_ip[i]
-        ip = h(batch.ip_hash[i]) if batch.ip_hash[i] else 0
+        ip = _hex_key(batch.ip_hash[i], 0) if batch.ip_hash[i] else 0
         out.append(
             ClickKeys(
                 mix("pv", scope),
