@@ -45,27 +45,57 @@ class AuditOptions:
 
 
 def _events(frame: pl.DataFrame, file_index: Mapping[str, int]) -> list[ClickEvent]:
-    events = []
-    for row in frame.iter_rows(named=True):
-        headers = row["headers"]
-        path = row["path"]
-        events.append(
-            ClickEvent(
-                click_id=f"{file_index[row['file']]:02d}{row['line_no']:012d}",
-                ts=row["ts"],
-                code=path.split("?", 1)[0].rsplit("/", 1)[-1],
-                method=row["method"],
-                ip=row["ip"],
-                user_agent=row["user_agent"],
-                referer=row["referer"],
-                accept_language=row["accept_language"],
-                headers=_headers(headers) if headers else {},
-                visitor_id=row["visitor_id"],
-                status=row["status"] or 0,
-                path=path,
-            )
+    # Ids and codes are computed column-wise; only the ClickEvent itself is built per line.
+    cols = frame.select(
+        (
+            pl.col("file")
+            .replace_strict(file_index, return_dtype=pl.Int64)
+            .cast(pl.String)
+            .str.zfill(2)
+            + pl.col("line_no").cast(pl.String).str.zfill(12)
+        ).alias("click_id"),
+        "ts",
+        pl.col("path").str.split("?").list.first().str.split("/").list.last().alias("code"),
+        "method",
+        "ip",
+        "user_agent",
+        "referer",
+        "accept_language",
+        "headers",
+        "visitor_id",
+        pl.col("status").fill_null(0),
+        "path",
+    )
+    return [
+        ClickEvent(
+            click_id=click_id,
+            ts=ts,
+            code=code,
+            method=method,
+            ip=ip,
+            user_agent=user_agent,
+            referer=referer,
+            accept_language=accept_language,
+            headers=_headers(headers) if headers else {},
+            visitor_id=visitor_id,
+            status=status,
+            path=path,
         )
-    return events
+        for (
+            click_id,
+            ts,
+            code,
+            method,
+            ip,
+            user_agent,
+            referer,
+            accept_language,
+            headers,
+            visitor_id,
+            status,
+            path,
+        ) in cols.iter_rows()
+    ]
 
 
 def _headers(text: str) -> dict[str, str]:
