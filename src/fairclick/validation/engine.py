@@ -152,14 +152,11 @@ class Validator:
             batch, context, view, keys, results[Reason.LINK_PREVIEW]
         )
         t = self._timed("link_preview_timing", t)
-        invalid = [
-            allowed[i] is None
-            and any(
-                i in hits and policies[i].strictness.invalidates(hits[i].strength)
-                for hits in results.values()
-            )
-            for i in range(n)
-        ]
+        invalid = [False] * n
+        for hits in results.values():  # only the clicks some rule hit can be invalid
+            for i, hit in hits.items():
+                if allowed[i] is None and policies[i].strictness.invalidates(hit.strength):
+                    invalid[i] = True
         results[Reason.DUPLICATE] = windows.duplicate(batch, context, view, keys, invalid)
         t = self._timed(Reason.DUPLICATE.value, t)
         for i in results[Reason.DUPLICATE]:

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import hmac
 import ipaddress
+import re
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,15 +46,20 @@ class ParsedIp:
     prefix: str
 
 
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_V4 = re.compile(r"\.".join([_OCTET] * 4))  # decimal octets 0-255 without leading zeros
+_V4_SHAPE = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3}){3}")
+
+
 def parse_ip(ip: str) -> ParsedIp | None:
     """The address as integer and its /24 (IPv4) or /48 (IPv6) prefix; None if malformed.
     IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) count as IPv4."""
-    parts = ip.split(".")
-    if len(parts) == 4 and all(p.isascii() and p.isdigit() and len(p) <= 3 for p in parts):
-        a, b, c, d = (int(p) for p in parts)
-        if max(a, b, c, d) > 255 or any(len(p) > 1 and p[0] == "0" for p in parts):
-            return None
+    match = _V4.fullmatch(ip)
+    if match is not None:
+        a, b, c, d = (int(p) for p in match.groups())
         return ParsedIp(4, (a << 24) | (b << 16) | (c << 8) | d, f"{a}.{b}.{c}.0/24")
+    if _V4_SHAPE.fullmatch(ip):  # dotted quad out of range or with leading zeros
+        return None
     try:
         packed = socket.inet_pton(socket.AF_INET6, ip.strip())
     except (OSError, ValueError):
@@ -71,7 +77,15 @@ def parse_ip(ip: str) -> ParsedIp | None:
 def ip_hash(ip: str, secret_key: str) -> str:
     """Keyed hash of the full address: HMAC-SHA256 with the platform secret, 32 hex chars.
     Same definition as `fairclick.influencers.service.ip_hash`, so session hashes match."""
-    return hmac.new(secret_key.encode(), ip.encode(), hashlib.sha256).hexdigest()[:32]
+    keyed = _KEYED.get(secret_key)
+    if keyed is None:
+        keyed = _KEYED[secret_key] = hmac.new(secret_key.encode(), digestmod=hashlib.sha256)
+    mac = keyed.copy()  # the key's inner and outer pads are computed once per secret
+    mac.update(ip.encode())
+    return mac.hexdigest()[:32]
+
+
+_KEYED: dict[str, hmac.HMAC] = {}
 
 
 class IpRanges:
