@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from fairclick.config import Settings
-from fairclick.domain.click import ClickEvent
+from fairclick.domain.click import BillableClick, ClickEvent
 from fairclick.domain.reasons import Verdict
 from fairclick.influencers.service import ip_hash, ip_prefix
 
@@ -136,20 +136,6 @@ class NoRulesValidator:
         ]
 
 
-@dataclass(frozen=True, slots=True)
-class BillableClick:
-    """A valid click on a running campaign, handed to the biller (the ledger's shape)."""
-
-    click_id: str
-    ts: datetime
-    campaign_id: int
-    influencer_id: int
-    link_id: int
-    network: str | None
-    country: str | None
-    link_disabled: bool = False
-
-
 class OutcomeLike(Protocol):
     @property
     def click_id(self) -> str: ...
@@ -205,7 +191,7 @@ class LedgerBiller:
         """Bill through the ledger, which is idempotent by click id."""
         from fairclick.ledger import posting
 
-        return posting.bill_clicks(session, self._ledger(clicks), now=now)
+        return posting.bill_clicks(session, clicks, now=now)
 
     def hold(
         self, session: Session, clicks: Sequence[BillableClick], now: datetime
@@ -213,25 +199,7 @@ class LedgerBiller:
         """Hold through the ledger until moderation releases or drops the clicks."""
         from fairclick.ledger import posting
 
-        return posting.hold(session, self._ledger(clicks), now=now)
-
-    @staticmethod
-    def _ledger(clicks: Sequence[BillableClick]) -> list[Any]:
-        from fairclick.ledger import posting
-
-        return [
-            posting.BillableClick(
-                click_id=c.click_id,
-                ts=c.ts,
-                campaign_id=c.campaign_id,
-                influencer_id=c.influencer_id,
-                link_id=c.link_id,
-                network=c.network,
-                country=c.country,
-                link_disabled=c.link_disabled,
-            )
-            for c in clicks
-        ]
+        return posting.hold(session, clicks, now=now)
 
 
 def default_biller() -> Biller:

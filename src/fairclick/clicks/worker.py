@@ -19,14 +19,13 @@ from typing import Any
 
 from fairclick.clicks import repository as clicks_repo
 from fairclick.clicks.pipeline import (
-    BillableClick,
     Biller,
     DecisionLike,
     OutcomeLike,
     ValidationContext,
     Validator,
 )
-from fairclick.domain.click import ClickEvent
+from fairclick.domain.click import BillableClick, ClickEvent
 from fairclick.domain.clock import Clock, system_clock
 from fairclick.domain.reasons import Billing, UnbilledCause, Verdict
 from fairclick.journal import repository as journal_repo

@@ -66,3 +66,17 @@ class ClickEvent:
             "status": self.status,
             "path": self.path,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class BillableClick:
+    """A valid click on a running campaign, handed by the validator worker to billing."""
+
+    click_id: str
+    ts: datetime
+    campaign_id: int
+    influencer_id: int
+    link_id: int
+    network: str | None
+    country: str | None
+    link_disabled: bool = False

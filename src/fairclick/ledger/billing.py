@@ -21,6 +21,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from fairclick.campaigns.models import Campaign, Enrolment
+from fairclick.domain.click import BillableClick
 from fairclick.domain.errors import NotFound
 from fairclick.domain.influence import Tier
 from fairclick.domain.reasons import Billing, UnbilledCause
@@ -49,20 +50,6 @@ BILLED_STATES = frozenset({PostingState.PENDING, PostingState.AVAILABLE})
 _ENTRIES: Table = LedgerEntry.__table__  # type: ignore[assignment]
 _LINES: Table = LedgerLine.__table__  # type: ignore[assignment]
 _POSTINGS: Table = ClickPosting.__table__  # type: ignore[assignment]
-
-
-@dataclass(frozen=True, slots=True)
-class BillableClick:
-    """A valid click handed to the ledger by the validator worker."""
-
-    click_id: str
-    ts: datetime
-    campaign_id: int
-    influencer_id: int
-    link_id: int
-    network: str | None
-    country: str | None
-    link_disabled: bool = False
 
 
 @dataclass(frozen=True, slots=True)
