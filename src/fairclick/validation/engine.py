@@ -20,7 +20,7 @@ from fairclick.domain.reasons import Reason, Verdict
 from fairclick.validation.context import CampaignPolicy, ValidationContext
 from fairclick.validation.decisions import RULES_KEY, ClickDecision
 from fairclick.validation.enrich.batch import EnrichedBatch, enrich, load_hosting_asns
-from fairclick.validation.enrich.ip import IpRanges, load_ranges
+from fairclick.validation.enrich.ip import IpRanges, ParsedIp, load_ranges
 from fairclick.validation.enrich.ua import UaClassifier, load_bot_lists
 from fairclick.validation.rules import request, windows
 from fairclick.validation.rules.request import Hits
@@ -51,6 +51,7 @@ PLATFORM_RULES = frozenset({Reason.SELF_CLICK, Reason.INCITED, Reason.LOW_ENGAGE
 RETRO_RULES = (Reason.BURST, Reason.CLICK_FARM, Reason.CLICK_RING)
 _YIELDS = {Reason.PREFETCH: Reason.LINK_PREVIEW}
 _PIPELINE_CODES = tuple((r, r.value) for r in PIPELINE)
+_CACHE_LIMIT = 200_000  # strings per cache (tens of MB at most); cleared, not evicted, past it
 
 
 @dataclass
@@ -85,6 +86,10 @@ class Validator:
         self.hosting = load_hosting_asns()
         self.velocity = velocity or VelocityLimits()
         self.metrics = Metrics()
+        # Per-string work kept across batches (returning visitors, busy subnets and links);
+        # pure functions of the string, so caching cannot change a verdict.
+        self._ip_cache: dict[str, tuple[ParsedIp | None, str]] = {}
+        self._key_cache: dict[str, int] = {}
 
     def applied_rules(self, context: ValidationContext) -> dict[str, bool]:
         """Every rule (real-time then retro) and whether it applies in `context`."""
@@ -115,6 +120,10 @@ class Validator:
         order = sorted(range(len(clicks)), key=lambda i: (clicks[i].ts, clicks[i].click_id))
         ordered = [clicks[i] for i in order]
         t = time.perf_counter()
+        if len(self._ip_cache) > _CACHE_LIMIT:
+            self._ip_cache.clear()
+        if len(self._key_cache) > _CACHE_LIMIT:
+            self._key_cache.clear()
         batch = enrich(
             ordered,
             ranges=self.ranges,
@@ -122,6 +131,7 @@ class Validator:
             hosting=self.hosting,
             secret_key=self.secret_key,
             platform=context.platform,
+            ip_cache=self._ip_cache,
         )
         t = self._timed("enrich", t)
         n = len(batch)
@@ -143,7 +153,7 @@ class Validator:
             results[reason] = hits
             t = self._timed(reason.value, t)
 
-        keys = windows.click_keys(batch)
+        keys = windows.click_keys(batch, self._key_cache)
         wanted = list({k for ck in keys for k in ck.all()})
         loaded = self.state.load(wanted, context.batch_seq)
         view = StateView({k: e for k, e in zip(wanted, loaded, strict=True) if e is not None})

@@ -128,19 +128,22 @@ def enrich(
     hosting: dict[int, HostingAsn],
     secret_key: str,
     platform: bool,
+    ip_cache: dict[str, tuple[ParsedIp | None, str]] | None = None,
 ) -> EnrichedBatch:
-    """Enrich `clicks` (already in event-time order)."""
-    hashes: dict[str, str] = {}
-    parsed_cache: dict[str, ParsedIp | None] = {}
+    """Enrich `clicks` (already in event-time order). `ip_cache` (address → parsed address and
+    keyed hash under `secret_key`) may be kept by the caller across batches: returning visitors
+    are then parsed and hashed once."""
+    cache: dict[str, tuple[ParsedIp | None, str]] = {} if ip_cache is None else ip_cache
     parsed, hashed, vkeys, alts = [], [], [], []
     for click in clicks:
         ip = click.ip
-        if ip not in parsed_cache:
-            parsed_cache[ip] = parse_ip(ip) if ip else None
-            hashes[ip] = ip_hash(ip, secret_key) if parsed_cache[ip] else ""
-        parsed.append(parsed_cache[ip])
-        hashed.append(hashes[ip])
-        key, alt = visitor_key_of(click, hashes[ip])
+        known = cache.get(ip)
+        if known is None:
+            address = parse_ip(ip) if ip else None
+            known = cache[ip] = (address, ip_hash(ip, secret_key) if address else "")
+        parsed.append(known[0])
+        hashed.append(known[1])
+        key, alt = visitor_key_of(click, known[1])
         vkeys.append(key)
         alts.append(alt)
     infos = ranges.lookup(parsed)

@@ -115,10 +115,11 @@ def _hex_key(text: str, skip: int) -> int:
     return int(text[skip : skip + 16], 16) or 1
 
 
-def click_keys(batch: EnrichedBatch) -> list[ClickKeys]:
-    """The keys of every click: each distinct string hashed once per batch (stable across
-    processes), then mixed with the key kind."""
-    memo: dict[str, int] = {}
+def click_keys(batch: EnrichedBatch, memo: dict[str, int] | None = None) -> list[ClickKeys]:
+    """The keys of every click: each distinct string hashed once (stable across processes),
+    then mixed with the key kind. `memo` (string → hash) may be kept across batches."""
+    if memo is None:
+        memo = {}
 
     def h(text: str) -> int:
         found = memo.get(text)
