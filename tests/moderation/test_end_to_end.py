@@ -155,3 +155,21 @@ def test_post_under_review_holds_its_clicks_until_a_decision(test_db: TestDb) ->
             "ok",
             "asks to read the guide",
         )
+
+
+def test_an_edited_post_is_judged_again(sqlite_db: TestDb) -> None:
+    from fairclick.moderation.service import edit_post
+
+    load_world(sqlite_db.db)
+    with sqlite_db.db.session() as session:
+        post = session.scalars(
+            select(Post).where(Post.url == "https://x.com/lucasl77/status/1")
+        ).one()
+        assert post.incitement_label == "ok"
+        assert not edit_post(session, post, text=post.text, now=T0)
+        assert edit_post(session, post, text=INCITING, now=T0)
+        assert post.incitement_label == "incitement"
+        judged = session.scalars(
+            select(PostAssessment).where(PostAssessment.post_id == post.id)
+        ).all()
+        assert [a.label for a in judged] == ["ok", "incitement"]

@@ -25,9 +25,9 @@ from fairclick.cli.parsing import network, timestamp
 from fairclick.domain.clock import system_clock
 from fairclick.domain.errors import NotFound
 from fairclick.influencers.service import get_influencer_by_key
-from fairclick.links.models import Link
+from fairclick.links.models import Link, Post
 from fairclick.links.service import create_link, get_link_by_code
-from fairclick.moderation.service import declare_and_assess
+from fairclick.moderation.service import declare_and_assess, edit_post
 from fairclick.world.schema import WorldPost
 
 link_app = typer.Typer(help="Tracked links: create, list, show.", no_args_is_help=True)
@@ -180,3 +180,22 @@ def add(
         f"incitement check: {post.incitement_label} (score {post.incitement_score:.2f}); "
         "an inciting post's clicks are never paid"
     )
+
+
+@post_app.command("edit")
+def edit(
+    post_id: int = typer.Argument(..., help="The post's id (printed by `post add`)."),
+    text: str = typer.Option(..., "--text", help="The post's new text."),
+) -> None:
+    """Change a post's text; it is judged again against the incitement policy."""
+    checked = build(WorldPost, {"text": text})
+    with handled(), database().session() as session:
+        post = session.get(Post, post_id)
+        if post is None:
+            raise NotFound(f"no post {post_id}")
+        changed = edit_post(session, post, text=checked.text, now=system_clock.now())
+        label, score = post.incitement_label, post.incitement_score or 0.0
+    if not changed:
+        say(f"post {post_id}: the text is unchanged")
+        return
+    say(f"post {post_id}: text changed; incitement check: {label} (score {score:.2f})")

@@ -154,6 +154,15 @@ def declare_and_assess(
     return post
 
 
+def edit_post(session: Session, post: Post, *, text: str, now: datetime) -> bool:
+    """Replace the post's text and judge it again (True) — unless it did not change (False)."""
+    if text == (post.text or ""):
+        return False
+    post.text = text
+    assess_post(session, post, now=now)
+    return True
+
+
 def _campaign_of(session: Session, post: Post) -> Campaign:
     link = session.get_one(Link, post.link_id)
     return session.get_one(Campaign, link.campaign_id)
