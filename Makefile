@@ -19,7 +19,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install fairclick with its dev tools
 
-demo: $(STAMP) ## Run the demo on the embedded SQLite database, then serve the dashboard
+demo: $(STAMP) ## Install runtime data, run the demo on embedded SQLite, then serve the dashboard
+	@test -f var/data/manifest.json || $(BIN)/fairclick data update \
+		|| echo "warning: fairclick data update failed; the demo uses the built-in IP ranges"
 	$(BIN)/fairclick demo
 
 test: $(STAMP) lint typecheck unit ## Lint, type-check and run the whole test suite
