@@ -17,6 +17,8 @@ from fairclick.validation.state.base import VALUE_SIZE, Entry
 
 _MAX_FILL = 0.9
 _TARGET_FILL = 0.75
+_WINDOW = 16
+_STEPS = np.arange(_WINDOW, dtype=np.int64)
 
 
 class MemoryState:
@@ -43,24 +45,39 @@ class MemoryState:
     def __len__(self) -> int:
         return self.used
 
-    def _probe(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _probe(
+        self, keys: np.ndarray, start: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """For each key: its slot if present (found=True), else the first empty slot of its
-        chain (found=False). Keys in one call must be distinct."""
+        chain (found=False). Keys in one call must be distinct. Linear probing, looked at
+        `_WINDOW` slots at a time so that long chains at high fill cost few numpy passes.
+        `start`: where to resume each chain (a slot known to be on it and not holding it)."""
         n = keys.size
-        pos = (keys % np.uint64(self.capacity)).astype(np.int64)
+        home = (keys % np.uint64(self.capacity)).astype(np.int64)
+        pos = home if start is None else start.copy()
         slot = np.full(n, -1, np.int64)
         found = np.zeros(n, bool)
-        todo = np.arange(n)
+        # Most keys stop at their first slot: look at one slot first, then at whole windows.
+        at1 = pos
+        current1 = self.keys[at1]
+        hit1 = current1 == keys
+        done1 = hit1 | (current1 == 0)
+        slot[done1] = at1[done1]
+        found[hit1] = True
+        todo = np.flatnonzero(~done1)
+        pos[todo] = (pos[todo] + 1) % self.capacity
         while todo.size:
-            at = pos[todo]
+            at = (pos[todo, None] + _STEPS) % self.capacity
             current = self.keys[at]
-            hit = current == keys[todo]
-            empty = current == 0
-            done = hit | empty
-            slot[todo[done]] = at[done]
-            found[todo[hit]] = True
+            hit = current == keys[todo, None]
+            stop = hit | (current == 0)
+            done = stop.any(axis=1)
+            first = stop.argmax(axis=1)
+            rows = np.flatnonzero(done)
+            slot[todo[rows]] = at[rows, first[rows]]
+            found[todo[rows]] = hit[rows, first[rows]]
             todo = todo[~done]
-            pos[todo] = (pos[todo] + 1) % self.capacity
+            pos[todo] = (pos[todo] + _WINDOW) % self.capacity
         return slot, found
 
     def load(self, keys: Sequence[int], seq: int | None = None) -> list[Entry | None]:
@@ -116,7 +133,8 @@ class MemoryState:
             self.used += take.size
             rest = np.setdiff1d(new, take, assume_unique=True)
             if rest.size:
-                s2, f2 = self._probe(keys[rest])
+                # Their chains run through the slots just filled: resume there, not from home.
+                s2, f2 = self._probe(keys[rest], slot[rest])
                 slot[rest] = s2
                 assert not f2.any()
             new = rest
