@@ -181,17 +181,22 @@ class Counters:
         counters = self.decoded.get(key)
         if counters is None:
             raw = self.view.get(key, now_s)
-            a, b = unpack_counters(raw) if raw else ((-1, 0, 0), (-1, 0, 0))
-            counters = self.decoded[key] = [list(a), list(b)]
+            if raw:
+                a, b = unpack_counters(raw)
+                counters = [list(a), list(b)]
+            else:
+                counters = [[-1, 0, 0], [-1, 0, 0]]
+            self.decoded[key] = counters
         return counters
 
     def bump(self, key: int, ts_us: int) -> tuple[float, float]:
         """Count one event in both windows; the estimated counts including it. Two-bucket
         sliding window: the previous bucket weighted by the part still inside the window."""
         now_s = ts_us // US - _EPOCH_OFFSET_S
-        pair = self._get(key, now_s)
-        first = _bump_one(pair[0], now_s, ts_us, self.windows[0])
-        second = _bump_one(pair[1], now_s, ts_us, self.windows[1])
+        pair = self.decoded.get(key) or self._get(key, now_s)
+        w1, w2 = self.windows
+        first = _bump_one(pair[0], now_s, ts_us, w1)
+        second = _bump_one(pair[1], now_s, ts_us, w2)
         self.expires[key] = now_s + self.keep
         return first, second
 
@@ -333,20 +338,24 @@ def velocity(
     hits: Hits = {}
     counters = Counters(view, limits.windows)
     w1, w2 = limits.windows
+    sources = (
+        ("visitor", limits.visitor, True),
+        ("ip", limits.ip, True),
+        ("subnet", limits.subnet, False),
+    )
+    bump, ts_us = counters.bump, batch.ts_us
     for i in range(len(batch)):
         if invalid[i]:
             continue
-        ts, k = batch.ts_us[i], keys[i]
+        ts, k = ts_us[i], keys[i]
         found = []
         strong = False
-        for kind, key, (lim1, lim2), is_strong in (
-            ("visitor", k.rate_visitor, limits.visitor, True),
-            ("ip", k.rate_ip, limits.ip, True),
-            ("subnet", k.rate_subnet, limits.subnet, False),
+        for (kind, (lim1, lim2), is_strong), key in zip(
+            sources, (k.rate_visitor, k.rate_ip, k.rate_subnet), strict=True
         ):
             if not key:
                 continue
-            c1, c2 = counters.bump(key, ts)
+            c1, c2 = bump(key, ts)
             if c1 > lim1:
                 found.append(
                     {"source": kind, "window_seconds": w1, "clicks": round(c1, 1), "limit": lim1}
