@@ -131,24 +131,24 @@ def click_keys(batch: EnrichedBatch, memo: dict[str, int] | None = None) -> list
             memo[text] = found
         return found
 
-    def mix(kind: str, a: int, b: int = 0) -> int:
-        return (((a * _MIX) & _MASK) ^ b ^ _KINDS[kind]) or 1
-
+    pv, fo, dd, vv, vi, vs = (_KINDS[k] for k in ("pv", "fo", "dd", "vv", "vi", "vs"))
     out = []
     for i in range(len(batch)):
-        scope = h(batch.scope[i])
+        # Each key is (a * _MIX mod 2^64) ^ b ^ kind, never 0.
+        scope = (h(batch.scope[i]) * _MIX) & _MASK
         visitor, alt = h(batch.visitor_key[i]), h(batch.alt_key[i])
         parsed = batch.parsed_ip[i]
-        ip = _hex_key(batch.ip_hash[i], 0) if batch.ip_hash[i] else 0
+        ip_text = batch.ip_hash[i]
+        ip = _hex_key(ip_text, 0) if ip_text else 0
         out.append(
             ClickKeys(
-                mix("pv", scope),
-                mix("fo", scope),
-                mix("dd", scope, visitor),
-                mix("dd", scope, alt),
-                mix("vv", visitor),
-                mix("vi", ip) if ip else 0,
-                mix("vs", h(parsed.prefix)) if parsed is not None else 0,
+                (scope ^ pv) or 1,
+                (scope ^ fo) or 1,
+                (scope ^ visitor ^ dd) or 1,
+                (scope ^ alt ^ dd) or 1,
+                (((visitor * _MIX) & _MASK) ^ vv) or 1,
+                ((((ip * _MIX) & _MASK) ^ vi) or 1) if ip else 0,
+                ((((h(parsed.prefix) * _MIX) & _MASK) ^ vs) or 1) if parsed is not None else 0,
             )
         )
     return out
