@@ -18,7 +18,7 @@ from fairclick.config import Settings
 from fairclick.domain.click import ClickEvent
 from fairclick.domain.reasons import Reason, Verdict
 from fairclick.validation.context import CampaignPolicy, ValidationContext
-from fairclick.validation.decisions import RULES_KEY, ClickDecision
+from fairclick.validation.decisions import RULES_KEY, ClickDecision, Enrichment
 from fairclick.validation.enrich.batch import EnrichedBatch, enrich, load_hosting_asns
 from fairclick.validation.enrich.ip import IpRanges, ParsedIp, load_ranges
 from fairclick.validation.enrich.ua import UaClassifier, load_bot_lists
@@ -90,6 +90,7 @@ class Validator:
         # pure functions of the string, so caching cannot change a verdict.
         self._ip_cache: dict[str, tuple[ParsedIp | None, str]] = {}
         self._key_cache: dict[str, int] = {}
+        self._enrichments: dict[tuple[str, str, str], Enrichment] = {}
 
     def applied_rules(self, context: ValidationContext) -> dict[str, bool]:
         """Every rule (real-time then retro) and whether it applies in `context`."""
@@ -124,6 +125,8 @@ class Validator:
             self._ip_cache.clear()
         if len(self._key_cache) > _CACHE_LIMIT:
             self._key_cache.clear()
+        if len(self._enrichments) > _CACHE_LIMIT:
+            self._enrichments.clear()
         batch = enrich(
             ordered,
             ranges=self.ranges,
@@ -207,8 +210,17 @@ class Validator:
             by_input[original] = decisions[position]
         return by_input
 
-    @staticmethod
-    def _clean(batch: EnrichedBatch, i: int, template: dict[str, str]) -> ClickDecision:
+    def _enrichment(self, batch: EnrichedBatch, i: int) -> Enrichment:
+        # An enrichment is a function of (address, user agent, visitor key) for this validator's
+        # data and secret: returning visitors share one (frozen) object.
+        click = batch.clicks[i]
+        key = (click.ip, click.user_agent, batch.visitor_key[i])
+        found = self._enrichments.get(key)
+        if found is None:
+            found = self._enrichments[key] = batch.enrichment(i)
+        return found
+
+    def _clean(self, batch: EnrichedBatch, i: int, template: dict[str, str]) -> ClickDecision:
         """The decision of a click no rule hit (what `_decide` returns for it, cheaper)."""
         return ClickDecision(
             batch.clicks[i].click_id,
@@ -216,7 +228,7 @@ class Validator:
             (),
             (),
             {RULES_KEY: dict(template)},
-            batch.enrichment(i),
+            self._enrichment(batch, i),
         )
 
     def _decide(
@@ -255,7 +267,7 @@ class Validator:
             tuple(reasons),
             tuple(flags),
             evidence,
-            batch.enrichment(i),
+            self._enrichment(batch, i),
         )
 
     def close(self) -> None:
