@@ -67,6 +67,20 @@ def require(service: str) -> None:
     pytest.skip(_HOW_TO[service])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _repo_data_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests see only the data the repo ships, never what `fairclick data update` installed
+    in ./var/data on a developer's machine (CI has none): verdicts must not depend on it."""
+    empty = tmp_path_factory.mktemp("no-runtime-data")
+    before = os.environ.get("FAIRCLICK_DATA_DIR")
+    os.environ["FAIRCLICK_DATA_DIR"] = str(empty)
+    yield
+    if before is None:
+        os.environ.pop("FAIRCLICK_DATA_DIR", None)
+    else:
+        os.environ["FAIRCLICK_DATA_DIR"] = before
+
+
 @dataclass
 class TestDb:
     """A fresh database for one test: its URL (usable from other processes) and a `Database`."""

@@ -4,6 +4,7 @@ re-verdict is recorded with its history, and the ledger reverses what had been b
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -67,7 +68,9 @@ def _record(ident: str, ts: datetime, code: str, ip: str, visitor: str) -> bytes
     )
 
 
-def test_a_click_ring_is_reverdicted_and_reversed_after_ingest(test_db: TestDb) -> None:
+def test_a_click_ring_is_reverdicted_and_reversed_after_ingest(
+    test_db: TestDb, tmp_path: Path
+) -> None:
     load_world(test_db.db, _world())
     with test_db.db.session() as session:
         codes = list(session.scalars(select(Link.code).where(Link.is_default.is_(True))))
@@ -82,8 +85,9 @@ def test_a_click_ring_is_reverdicted_and_reversed_after_ingest(test_db: TestDb) 
     # ordinary people: one click each, on one link
     for n in range(40):
         ts = T0 + timedelta(minutes=5 * n)
-        lines.append(_record(f"org-{n}", ts, codes[n % 6], f"78.{100 + n}.{n}.9", f"person-{n}"))
-    settings = load_settings(secret_key=TEST_SECRET, database_url=test_db.url)
+        lines.append(_record(f"org-{n}", ts, codes[n % 6], f"90.{60 + n}.{n}.9", f"person-{n}"))
+    # the data shipped in the repo only, whatever `fairclick data update` installed locally
+    settings = load_settings(secret_key=TEST_SECRET, database_url=test_db.url, data_dir=tmp_path)
     worker = ClickWorker(
         test_db.db, default_validator(settings), LedgerBiller(), secret_key=TEST_SECRET, clock=None
     )

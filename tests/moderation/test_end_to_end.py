@@ -6,6 +6,7 @@ A legitimate sponsored post with a legal disclosure is not flagged and its click
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import orjson
 from sqlalchemy import func, select
@@ -58,7 +59,9 @@ def _clicks(code: str, prefix: str, n: int) -> list[bytes]:
     ]
 
 
-def test_inciting_french_post_is_never_paid_and_the_record_says_why(test_db: TestDb) -> None:
+def test_inciting_french_post_is_never_paid_and_the_record_says_why(
+    test_db: TestDb, tmp_path: Path
+) -> None:
     load_world(test_db.db)
     with test_db.db.session() as session:
         lucas = session.scalars(select(Influencer).where(Influencer.key == "lucasl77")).one()
@@ -71,7 +74,7 @@ def test_inciting_french_post_is_never_paid_and_the_record_says_why(test_db: Tes
         )  # fmt: skip
         assert post.incitement_label == "incitement"
         inciting_code = session.get_one(Link, post.link_id).code
-    settings = load_settings(secret_key=TEST_SECRET, database_url=test_db.url)
+    settings = load_settings(secret_key=TEST_SECRET, database_url=test_db.url, data_dir=tmp_path)
     worker = ClickWorker(
         test_db.db, default_validator(settings), LedgerBiller(), secret_key=TEST_SECRET, clock=None
     )
@@ -112,7 +115,9 @@ def test_inciting_french_post_is_never_paid_and_the_record_says_why(test_db: Tes
         assert all(c.billing == "billed" and c.amount_minor > 0 for c in paid)
 
 
-def test_post_under_review_holds_its_clicks_until_a_decision(test_db: TestDb) -> None:
+def test_post_under_review_holds_its_clicks_until_a_decision(
+    test_db: TestDb, tmp_path: Path
+) -> None:
     load_world(test_db.db)
     with test_db.db.session() as session:
         lucas = session.scalars(select(Influencer).where(Influencer.key == "lucasl77")).one()
@@ -126,7 +131,7 @@ def test_post_under_review_holds_its_clicks_until_a_decision(test_db: TestDb) ->
         assert post.incitement_label == "review"
         code = session.get_one(Link, post.link_id).code
         post_id = post.id
-    settings = load_settings(secret_key=TEST_SECRET, database_url=test_db.url)
+    settings = load_settings(secret_key=TEST_SECRET, database_url=test_db.url, data_dir=tmp_path)
     worker = ClickWorker(
         test_db.db, default_validator(settings), LedgerBiller(), secret_key=TEST_SECRET, clock=None
     )
