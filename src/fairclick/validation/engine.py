@@ -12,13 +12,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from fairclick.config import Settings
 from fairclick.domain.click import ClickEvent
-from fairclick.domain.reasons import Reason, Verdict
-from fairclick.validation.context import CampaignPolicy, ValidationContext
-from fairclick.validation.decisions import RULES_KEY, ClickDecision, Enrichment
+from fairclick.domain.reasons import Reason
+from fairclick.validation.context import ValidationContext
+from fairclick.validation.decide import DecisionBuilder
+from fairclick.validation.decisions import ClickDecision
 from fairclick.validation.enrich.batch import EnrichedBatch, enrich, load_hosting_asns
 from fairclick.validation.enrich.ip import IpRanges, ParsedIp, load_ranges
 from fairclick.validation.enrich.ua import UaClassifier, load_bot_lists
@@ -50,7 +50,6 @@ PIPELINE: tuple[Reason, ...] = (
 PLATFORM_RULES = frozenset({Reason.SELF_CLICK, Reason.INCITED, Reason.LOW_ENGAGEMENT})
 RETRO_RULES = (Reason.BURST, Reason.CLICK_FARM, Reason.CLICK_RING)
 _YIELDS = {Reason.PREFETCH: Reason.LINK_PREVIEW}
-_PIPELINE_CODES = tuple((r, r.value) for r in PIPELINE)
 _CACHE_LIMIT = 200_000  # strings per cache (tens of MB at most); cleared, not evicted, past it
 
 
@@ -90,7 +89,7 @@ class Validator:
         # pure functions of the string, so caching cannot change a verdict.
         self._ip_cache: dict[str, tuple[ParsedIp | None, str]] = {}
         self._key_cache: dict[str, int] = {}
-        self._enrichments: dict[tuple[str, str, str], Enrichment] = {}
+        self._decisions = DecisionBuilder(PIPELINE)
 
     def applied_rules(self, context: ValidationContext) -> dict[str, bool]:
         """Every rule (real-time then retro) and whether it applies in `context`."""
@@ -125,8 +124,7 @@ class Validator:
             self._ip_cache.clear()
         if len(self._key_cache) > _CACHE_LIMIT:
             self._key_cache.clear()
-        if len(self._enrichments) > _CACHE_LIMIT:
-            self._enrichments.clear()
+        self._decisions.trim(_CACHE_LIMIT)
         batch = enrich(
             ordered,
             ranges=self.ranges,
@@ -184,17 +182,7 @@ class Validator:
         )
         t = self._timed("state_commit", t)
 
-        applied = [(r, code, results[r]) for r, code in _PIPELINE_CODES if r in results]
-        template = {
-            code: ("pass" if r in results else "not_applied") for r, code in _PIPELINE_CODES
-        }
-        touched = set().union(*(hits for _, _, hits in applied))
-        decisions = [
-            self._decide(batch, i, applied, template, policies[i], allowed[i])
-            if i in touched or allowed[i] is not None
-            else self._clean(batch, i, template)
-            for i in range(n)
-        ]
+        decisions = self._decisions.build(batch, results, policies, allowed)
         verdicts = self.metrics.verdicts
         for d in decisions:
             verdicts[d.verdict.value] += 1
@@ -209,66 +197,6 @@ class Validator:
         for position, original in enumerate(order):
             by_input[original] = decisions[position]
         return by_input
-
-    def _enrichment(self, batch: EnrichedBatch, i: int) -> Enrichment:
-        # An enrichment is a function of (address, user agent, visitor key) for this validator's
-        # data and secret: returning visitors share one (frozen) object.
-        click = batch.clicks[i]
-        key = (click.ip, click.user_agent, batch.visitor_key[i])
-        found = self._enrichments.get(key)
-        if found is None:
-            found = self._enrichments[key] = batch.enrichment(i)
-        return found
-
-    def _clean(self, batch: EnrichedBatch, i: int, template: dict[str, str]) -> ClickDecision:
-        """The decision of a click no rule hit (what `_decide` returns for it, cheaper)."""
-        return ClickDecision(
-            batch.clicks[i].click_id,
-            Verdict.VALID,
-            (),
-            (),
-            {RULES_KEY: dict(template)},
-            self._enrichment(batch, i),
-        )
-
-    def _decide(
-        self,
-        batch: EnrichedBatch,
-        i: int,
-        applied: list[tuple[Reason, str, Hits]],
-        template: dict[str, str],
-        policy: CampaignPolicy,
-        allowed: str | None,
-    ) -> ClickDecision:
-        reasons: list[Reason] = []
-        flags: list[Reason] = []
-        evidence: dict[str, dict[str, Any]] = {}
-        outcomes = dict(template)
-        for reason, code, hits in applied:
-            hit = hits.get(i)
-            if hit is None:
-                continue
-            evidence[code] = {**hit.evidence, "strength": hit.strength}
-            if allowed is not None:
-                outcomes[code] = "allowed"
-            elif policy.strictness.invalidates(hit.strength):
-                outcomes[code] = "hit"
-                reasons.append(reason)
-            else:
-                outcomes[code] = "flagged"
-                flags.append(reason)
-        if allowed is not None:
-            evidence["allow_list"] = {"matched": allowed}
-        evidence[RULES_KEY] = outcomes
-        verdict = Verdict.INVALID if reasons else Verdict.VALID
-        return ClickDecision(
-            batch.clicks[i].click_id,
-            verdict,
-            tuple(reasons),
-            tuple(flags),
-            evidence,
-            self._enrichment(batch, i),
-        )
 
     def close(self) -> None:
         """Release the state store."""
