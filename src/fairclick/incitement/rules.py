@@ -58,7 +58,9 @@ _VOCAB = {
         r"mas opciones|gewinnchancen|possibilita di vincere|a gagner|to win|up for grabs|"
         r"a ganar|zu gewinnen|da vincere|mentionne|mention|menzione|mencion|tag you|"
         r"recompense|reward|premio|belohnung|prize|cadeau|tire au sort|tirage|sorteo|"
-        r"giveaway|concours|contest|draw|raffle|gewinnspiel|verlosung|concorso)"
+        r"giveaway|concours|contest|draw|raffle|gewinnspiel|verlosung|concorso|"
+        r"tente[zs]? (?:de gagner|ta chance|votre chance)|gagnez (?:un|une|des)\b|try to win|"
+        r"enter to win)"
     ),
     "READ": (
         r"(?:lire|lisez|lis|read\w*|leer|leais|lesen|lest|leggere|legg\w*|regarder|look|mirar|"
