@@ -1,7 +1,8 @@
 """A synthetic frame of validated clicks for the retro-analysis benchmark (numpy, seeded).
 
 Organic traffic over 24 h on 5,000 links of 50 campaigns, plus one burst, one farm subnet and
-one ring of 20 visitors, so that every detector has work to do.
+one ring of 20 visitors clicking 8 influencers' posts in lockstep, so that every detector has
+work to do.
 """
 
 from __future__ import annotations
@@ -37,18 +38,41 @@ def validated_frame(n: int, seed: int = 11) -> pl.DataFrame:
             "reach": rng.integers(500, 200_000, n).astype(np.int64),
         }
     )
-    # Inject: a ring of 20 visitors each clicking 8 influencers of campaign 3 within hours.
+    # Inject: a ring of 20 visitors each clicking the posts of 8 influencers of campaign 3,
+    # each post within the hour after it went out (lockstep).
     ring_rows = min(160, n // 100)
     idx = rng.choice(n, ring_rows, replace=False)
-    frame = frame.with_row_index("row").with_columns(
-        pl.when(pl.col("row").is_in(idx.tolist()))
-        .then(pl.lit("v:ring") + (pl.col("row") % 20).cast(pl.Utf8))
-        .otherwise(pl.col("visitor_key"))
-        .alias("visitor_key"),
-        pl.when(pl.col("row").is_in(idx.tolist()))
-        .then(pl.lit(3, pl.Int64))
-        .otherwise(pl.col("campaign_id"))
-        .alias("campaign_id"),
+    pos = np.arange(ring_rows)
+    ring = pl.DataFrame(
+        {
+            "row": idx.astype(np.uint32),
+            "ring_visitor": np.char.add("v:ring", (pos % 20).astype(str)),
+            "ring_influencer": (900_000 + pos // 20).astype(np.int64),
+            "ring_ts": start
+            + (pos // 20) * 3_600 * 10**6
+            + rng.integers(0, 3_600 * 10**6, pos.size),
+        }
+    )
+    frame = (
+        frame.with_row_index("row")
+        .join(ring, on="row", how="left")
+        .with_columns(
+            pl.coalesce("ring_visitor", "visitor_key").alias("visitor_key"),
+            pl.when(pl.col("ring_visitor").is_not_null())
+            .then(pl.lit(3, pl.Int64))
+            .otherwise(pl.col("campaign_id"))
+            .alias("campaign_id"),
+            pl.coalesce("ring_influencer", "influencer_id").alias("influencer_id"),
+            pl.when(pl.col("ring_visitor").is_not_null())
+            .then(pl.lit("link:") + pl.col("ring_influencer").cast(pl.Utf8))
+            .otherwise(pl.col("link"))
+            .alias("link"),
+            pl.when(pl.col("ring_visitor").is_not_null())
+            .then(pl.col("ring_ts").cast(pl.Datetime("us", "UTC")))
+            .otherwise(pl.col("ts"))
+            .alias("ts"),
+        )
+        .drop("ring_visitor", "ring_influencer", "ring_ts")
     )
     # A farm subnet: 200 clicks of hour 5 moved to one /24; a burst: 300 clicks on one link
     # inside minute 12:00.

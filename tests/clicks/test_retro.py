@@ -113,3 +113,43 @@ def test_a_click_ring_is_reverdicted_and_reversed_after_ingest(
             )
         )
         assert live == 0
+
+
+def test_the_first_clicks_of_a_fast_run_are_taken_back_after_ingest(
+    test_db: TestDb, tmp_path: Path
+) -> None:
+    """Real time lets the first five clicks of a visitor through and rejects the sixth
+    (`velocity`, more than 5 in 60 s); the retro-analysis re-verdicts the first five too."""
+    load_world(test_db.db, _world())
+    with test_db.db.session() as session:
+        codes = list(session.scalars(select(Link.code).where(Link.is_default.is_(True))))
+    lines = [
+        _record(f"fast-{i}", T0 + timedelta(seconds=5 * i), code, "90.41.7.3", "speedy")
+        for i, code in enumerate(codes)
+    ]
+    lines += [
+        _record(
+            f"org-{n}",
+            T0 + timedelta(minutes=5 * n),
+            codes[n % 6],
+            f"90.{60 + n}.{n}.9",
+            f"person-{n}",
+        )
+        for n in range(20)
+    ]
+    settings = load_settings(secret_key=TEST_SECRET, database_url=test_db.url, data_dir=tmp_path)
+    worker = ClickWorker(
+        test_db.db, default_validator(settings), LedgerBiller(), secret_key=TEST_SECRET, clock=None
+    )
+    summary = ingest(test_db.db, lines, worker)
+    assert summary.retro_by_reason.get("velocity") == 5
+    with test_db.db.session() as session:
+        fast = session.scalars(select(Click).where(Click.external_id.like("fast-%"))).all()
+        assert {c.verdict for c in fast} == {"invalid"}
+        assert all("velocity" in c.reasons and c.amount_minor == 0 for c in fast)
+        organic = session.scalars(select(Click).where(Click.external_id.like("org-%"))).all()
+        assert {c.verdict for c in organic} == {"valid"}
+        changes = session.scalars(
+            select(VerdictChange).where(VerdictChange.by == "retro:velocity")
+        ).all()
+        assert len(changes) == 5

@@ -3,12 +3,15 @@ organic traffic of the same volume."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import timedelta
 from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fairclick.domain.reasons import Reason
 from fairclick.validation.context import ValidationContext
@@ -20,6 +23,7 @@ from fairclick.validation.retro import (
     click_farm,
     click_ring,
     decisions_frame,
+    velocity,
 )
 from fairclick.validation.retro.base import RetroInputError
 
@@ -168,3 +172,263 @@ def test_analyse_from_engine_decisions(validator: Validator) -> None:
     found = analyse(frame, burst_settings=BurstSettings(min_clicks=30))
     assert found and all(Reason.BURST in r.new_reasons for r in found)
     assert {r.click_id for r in found} <= {d.click_id for d in decisions if d.verdict == "valid"}
+
+
+# --- click rings over the hold period: lockstep co-clicks on the bipartite graph -----------
+
+Columns = dict[str, list[Any]]
+
+
+def _empty() -> Columns:
+    keys = ("click_id", "ts", "link", "visitor_key", "ip_prefix", "influencer_id")
+    return {k: [] for k in keys}
+
+
+def _add(data: Columns, cid: str, ts: Any, influencer: int, post: int, visitor: str, net: str):
+    data["click_id"].append(cid)
+    data["ts"].append(ts)
+    data["link"].append(f"link:{influencer}-{post}")
+    data["visitor_key"].append(visitor)
+    data["ip_prefix"].append(net)
+    data["influencer_id"].append(influencer)
+
+
+def _posts(
+    rng: random.Random, influencers: range, per: int, days: int
+) -> list[tuple[int, int, Any]]:
+    """(influencer, post, posted_at) over `days` days."""
+    return [
+        (inf, p, T0 + timedelta(hours=rng.random() * 24 * days))
+        for inf in influencers
+        for p in range(per)
+    ]
+
+
+def _organic_fans(data: Columns, rng: random.Random, posts: list[tuple[int, int, Any]], n: int):
+    """Followers clicking one post (a few of them two or three) soon after it went out, each
+    from their own home network."""
+    for j in range(n):
+        for k, (inf, p, at) in enumerate(rng.sample(posts, rng.choice([1] * 8 + [2, 3]))):
+            delay = timedelta(minutes=rng.expovariate(1 / 90))
+            _add(data, f"o{j}-{k}", at + delay, inf, p, f"v:fan{j}", f"90.{j % 250}.{k}.0/24")
+
+
+def _exchange(data: Columns, rng: random.Random, posts: list[tuple[int, int, Any]], ring: int):
+    """A click exchange: the ring's influencers (ids 100 + ring*10 …) and three friends each
+    click most of the other members' posts 5-90 minutes after they go out, over a week."""
+    members = [(inf, f"v:r{ring}-{inf}-{f}") for inf in {p[0] for p in posts} for f in range(4)]
+    for inf, p, at in posts:
+        for owner, visitor in members:
+            if owner != inf and rng.random() < 0.6:
+                delay = timedelta(minutes=rng.uniform(5, 90))
+                net = f"82.{hash(visitor) % 200}.{len(data['click_id']) % 7}.0/24"
+                _add(data, f"g{ring}-{visitor}-{inf}-{p}", at + delay, inf, p, visitor, net)
+
+
+def test_click_ring_exchange_over_a_week_is_found_and_fans_are_not() -> None:
+    rng = random.Random(7)
+    data = _empty()
+    honest = _posts(rng, range(40), 3, 7)
+    ring_posts = _posts(rng, range(100, 106), 2, 7)
+    _organic_fans(data, rng, honest + ring_posts, 3000)
+    _exchange(data, rng, ring_posts, 0)
+    found = click_ring(rows(**data))
+    ring_clicks = {c for c in data["click_id"] if c.startswith("g")}
+    assert {r.click_id for r in found} == ring_clicks
+    ev = next(r for r in found if r.click_id.startswith("g")).evidence["click_ring"]
+    assert ev["ring_members"] == 24 and ev["influencers_clicked"] >= 3
+
+
+def test_a_ring_members_clicks_on_other_influencers_stay_valid() -> None:
+    rng = random.Random(8)
+    data = _empty()
+    _exchange(data, rng, _posts(rng, range(100, 106), 2, 5), 0)
+    member = data["visitor_key"][0]
+    _add(data, "own-taste", T0 + timedelta(days=2), 7, 0, member, "82.1.1.0/24")
+    found = {r.click_id for r in click_ring(rows(**data))}
+    assert "own-taste" not in found and data["click_id"][0] in found
+
+
+def test_friends_who_click_two_friends_links_are_not_a_ring() -> None:
+    """Eight friends, each on their home network, click the posts of two friends who are
+    influencers within minutes of each other, and now and then a third influencer on their own
+    time: they co-click two influencers, a ring needs three."""
+    rng = random.Random(9)
+    data = _empty()
+    posts = _posts(rng, range(2), 3, 7)
+    others = _posts(rng, range(10, 30), 1, 7)
+    for f in range(8):
+        visitor, net = f"v:friend{f}", f"78.{f}.3.0/24"
+        for inf, p, at in posts:
+            _add(
+                data,
+                f"f{f}-{inf}-{p}",
+                at + timedelta(minutes=rng.uniform(1, 30)),
+                inf,
+                p,
+                visitor,
+                net,
+            )
+        for k, (inf, p, at) in enumerate(rng.sample(others, 3)):
+            _add(data, f"x{f}-{k}", at + timedelta(hours=rng.uniform(3, 48)), inf, p, visitor, net)
+    _organic_fans(data, rng, posts + others, 500)
+    assert click_ring(rows(**data)) == []
+
+
+def test_a_campus_nat_is_not_a_ring() -> None:
+    """After each lecture, students behind the campus NAT (one /24) open the posts of the six
+    influencers everybody follows. Cookie-less in-app browsers share one address + user agent
+    key per app, so these keys reach every influencer in lockstep, but all on one network."""
+    rng = random.Random(10)
+    data = _empty()
+    posts = _posts(rng, range(6), 2, 5)
+    apps = [f"h:{'ab' * 15}{a:02d}" for a in range(5)]
+    for s in range(400):
+        visitor = apps[s % 5] if s % 3 == 0 else f"v:student{s}"
+        for k, (inf, p, at) in enumerate(rng.sample(posts, rng.choice([1, 2]))):
+            when = at + timedelta(minutes=rng.uniform(2, 60))
+            _add(data, f"c{s}-{k}", when, inf, p, visitor, "193.54.12.0/24")
+    _organic_fans(data, rng, posts, 300)
+    assert click_ring(rows(**data)) == []
+
+
+def test_one_prompt_superfan_is_not_the_hub_of_a_ring() -> None:
+    """A superfan opens every post of six influencers within minutes; forty fans each opened
+    three of those posts (no two the same three) within the hour. Each fan co-clicks three
+    influencers with the superfan, and with nobody else: a star, not a ring."""
+    rng = random.Random(12)
+    data = _empty()
+    posts = _posts(rng, range(6), 4, 7)
+    for k, (inf, p, at) in enumerate(posts):
+        _add(
+            data,
+            f"sf{k}",
+            at + timedelta(minutes=rng.uniform(1, 10)),
+            inf,
+            p,
+            "v:sf",
+            "90.9.9.0/24",
+        )
+    triples = list(itertools.combinations(range(len(posts)), 3))
+    rng.shuffle(triples)
+    chosen: list[tuple[int, ...]] = []
+    for t in triples:
+        if len({posts[i][0] for i in t}) == 3 and all(len(set(t) & set(c)) < 2 for c in chosen):
+            chosen.append(t)
+        if len(chosen) == 40:
+            break
+    for f, triple in enumerate(chosen):
+        for i in triple:
+            inf, p, at = posts[i]
+            when = at + timedelta(minutes=rng.uniform(5, 60))
+            _add(data, f"fan{f}-{i}", when, inf, p, f"v:fan{f}", f"86.{f}.1.0/24")
+    assert click_ring(rows(**data)) == []
+
+
+def test_solo_rule_ignores_address_keys_on_the_platform_only() -> None:
+    data = _empty()
+    for inf in range(12):
+        at = T0 + timedelta(minutes=20 * inf)
+        _add(data, f"v{inf}", at, inf, 0, "v:collector", "90.1.2.0/24")
+        _add(data, f"h{inf}", at, inf, 0, "h:" + "cd" * 16, "193.54.12.0/24")
+    frame = rows(**data)
+    assert {r.click_id for r in click_ring(frame)} == {f"v{i}" for i in range(12)}
+    assert len(click_ring(frame, platform=False)) == 24
+
+
+# --- click farms: overlapping windows ---------------------------------------------------------
+
+
+def test_click_farm_shift_straddling_the_hour_is_seen_whole() -> None:
+    """A farm shift 10:45-11:15 on one /24 (irregular gaps, 30 clicks over 10 links of 4
+    influencers): 15 clicks in each clock hour, all 30 in the half-hour-shifted window."""
+    rng = random.Random(11)
+    data = organic(180, 2, seed=12)
+    n0 = len(data["click_id"])
+    start = T0.replace(hour=10, minute=45, second=0)
+    at = start
+    for j in range(30):
+        data["click_id"].append(f"f{j}")
+        data["ts"].append(at)
+        data["link"].append(f"link:{200 + j % 10}")
+        data["visitor_key"].append(f"h:farm{j}")
+        data["ip_prefix"].append("80.214.7.0/24")
+        at += timedelta(seconds=rng.uniform(20, 100))
+    influencers = [1] * n0 + [20 + j % 4 for j in range(30)]
+    assert at < start + timedelta(minutes=32)
+    found = click_farm(rows(**data, influencer_id=influencers))
+    assert {r.click_id for r in found} == {f"f{j}" for j in range(30)}
+
+
+# --- velocity in hindsight ------------------------------------------------------------------
+
+
+def test_velocity_takes_back_the_first_clicks_of_a_fast_run() -> None:
+    """One browser clicking 20 links 1-8 s apart: the real-time rule let the first 5 through
+    (it fires on the 6th within 60 s); looking back, those 5 belong to the same run."""
+    rng = random.Random(13)
+    data = organic(30, 3, seed=14)
+    n0 = len(data["click_id"])
+    at = T0 + timedelta(minutes=5)
+    for j in range(20):
+        data["click_id"].append(f"s{j}")
+        data["ts"].append(at)
+        data["link"].append(f"link:{300 + j}")
+        data["visitor_key"].append("v:speedy")
+        data["ip_prefix"].append("90.44.1.0/24")
+        at += timedelta(seconds=rng.uniform(1, 8))
+    verdicts = ["valid"] * n0 + ["valid"] * 5 + ["invalid"] * 15
+    found = velocity(rows(**data, verdict=verdicts))
+    assert {r.click_id for r in found} == {f"s{j}" for j in range(5)}
+    assert found[0].new_reasons == (Reason.VELOCITY,)
+    assert "more than 5 clicks in 60 s" in found[0].evidence["velocity"]["signal"]
+
+
+def test_velocity_leaves_a_quick_reader_alone() -> None:
+    """Five links in a minute, then five more ten minutes later, then six over two minutes:
+    never more than 5 in 60 s nor 30 in an hour."""
+    data: Columns = {k: [] for k in ("click_id", "ts", "link", "visitor_key", "ip_prefix")}
+    offsets = [0, 10, 20, 30, 40, 600, 610, 620, 630, 640] + [1200 + 22 * k for k in range(6)]
+    for j, s in enumerate(offsets):
+        data["click_id"].append(f"q{j}")
+        data["ts"].append(T0 + timedelta(seconds=s))
+        data["link"].append(f"link:{j}")
+        data["visitor_key"].append("v:reader")
+        data["ip_prefix"].append("90.44.1.0/24")
+    assert velocity(rows(**data)) == []
+
+
+@given(
+    gaps=st.lists(st.integers(min_value=0, max_value=120), min_size=1, max_size=40),
+    invalid=st.lists(st.booleans(), min_size=40, max_size=40),
+)
+@settings(max_examples=60, deadline=None)
+def test_velocity_flags_exactly_the_valid_clicks_of_dense_windows(
+    gaps: list[int], invalid: list[bool]
+) -> None:
+    """Against a brute force: a click is flagged iff it is valid and some 60 s window holding
+    it holds more than 5 of the visitor's clicks (or some hour more than 30)."""
+    times = [sum(gaps[: i + 1]) for i in range(len(gaps))]
+    n = len(times)
+    data: Columns = {
+        "click_id": [f"k{i:02d}" for i in range(n)],
+        "ts": [T0 + timedelta(seconds=t) for t in times],
+        "link": [f"link:{i}" for i in range(n)],
+        "visitor_key": ["v:one"] * n,
+        "ip_prefix": ["90.1.1.0/24"] * n,
+    }
+    verdicts = ["invalid" if invalid[i] else "valid" for i in range(n)]
+    found = {r.click_id for r in velocity(rows(**data, verdict=verdicts))}
+
+    def dense(i: int, limit: int, seconds: int) -> bool:
+        return any(
+            times[j + limit] - times[j] < seconds
+            for j in range(max(0, i - limit), min(i, n - 1 - limit) + 1)
+        )
+
+    expected = {
+        f"k{i:02d}"
+        for i in range(n)
+        if verdicts[i] == "valid" and (dense(i, 5, 60) or dense(i, 30, 3600))
+    }
+    assert found == expected

@@ -15,6 +15,7 @@ from fairclick.validation.retro.burst import BurstSettings, burst
 from fairclick.validation.retro.farm import FarmSettings, click_farm
 from fairclick.validation.retro.frame import decisions_frame
 from fairclick.validation.retro.ring import RingSettings, click_ring
+from fairclick.validation.retro.velocity import VelocitySettings, velocity
 
 __all__ = [
     "REQUIRED",
@@ -22,11 +23,13 @@ __all__ = [
     "FarmSettings",
     "ReVerdict",
     "RingSettings",
+    "VelocitySettings",
     "analyse",
     "burst",
     "click_farm",
     "click_ring",
     "decisions_frame",
+    "velocity",
 ]
 
 
@@ -36,14 +39,16 @@ def analyse(
     burst_settings: BurstSettings | None = None,
     farm_settings: FarmSettings | None = None,
     ring_settings: RingSettings | None = None,
+    velocity_settings: VelocitySettings | None = None,
     platform: bool = True,
 ) -> list[ReVerdict]:
-    """Every detector over `clicks`, merged to one re-verdict per click (reasons in order burst,
-    click_farm, click_ring). Without a platform (audit), rings are sought across URL paths of
+    """Every detector over `clicks`, merged to one re-verdict per click (reasons in the `Reason`
+    order: velocity, burst, click_farm, click_ring). Without a platform (audit), rings are sought across URL paths of
     one site instead of influencers of one campaign."""
     found = [
         *burst(clicks, burst_settings or BurstSettings()),
         *click_farm(clicks, farm_settings or FarmSettings()),
         *click_ring(clicks, ring_settings or RingSettings(), platform=platform),
+        *velocity(clicks, velocity_settings or VelocitySettings()),
     ]
     return merge(found)

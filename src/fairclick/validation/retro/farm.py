@@ -32,18 +32,64 @@ class FarmSettings:
 
 
 def click_farm(clicks: pl.DataFrame, settings: FarmSettings = FarmSettings()) -> list[ReVerdict]:
-    """Re-verdicts for the valid clicks of farm-like subnets in each window."""
+    """Re-verdicts for the valid clicks of farm-like subnets in each window. Windows overlap
+    (each hour, and each hour shifted by half an hour) so that a farm shift straddling a window
+    boundary is still seen whole in one of them."""
     valid = valid_only(clicks).filter(pl.col("ip_prefix") != "")
     if valid.is_empty():
         return []
-    valid = valid.with_columns(pl.col("ts").dt.truncate(settings.window).alias("window"))
+    half = pl.duration(microseconds=_micros(settings.window) // 2)
+    found = [
+        _farms(
+            valid.with_columns(pl.col("ts").dt.truncate(settings.window).alias("window")), settings
+        ),
+        _farms(
+            valid.with_columns(
+                ((pl.col("ts") + half).dt.truncate(settings.window) - half).alias("window")
+            ),
+            settings,
+        ),
+    ]
+    hits = pl.concat(found).unique("click_id", keep="first", maintain_order=True)
+    if hits.is_empty():
+        return []
+    return to_reverdicts(
+        hits.sort("click_id"),
+        Reason.CLICK_FARM,
+        [
+            "signal",
+            "ip_prefix",
+            "asn",
+            "window",
+            "clicks",
+            "links",
+            "influencers",
+            "visitors",
+            "gap_cv",
+            "mean_gap_seconds",
+        ],
+        {
+            "clicks": "clicks_in_window",
+            "links": "distinct_links",
+            "influencers": "distinct_influencers",
+            "visitors": "distinct_visitors",
+        },
+    )
+
+
+def _micros(window: str) -> int:
+    """Length of a Polars duration string such as "1h" or "30m", in microseconds."""
+    units = {"s": 1_000_000, "m": 60_000_000, "h": 3_600_000_000, "d": 86_400_000_000}
+    return int(window[:-1]) * units[window[-1]]
+
+
+def _farms(valid: pl.DataFrame, settings: FarmSettings) -> pl.DataFrame:
+    """The valid clicks of farm-like (subnet, window) groups, with the group's figures."""
     groups = ["ip_prefix", "window"]
     # Only subnets busy enough to matter are examined further (most have a click or two).
     floor = min(settings.min_clicks, settings.min_regular_clicks)
     busy = valid.group_by(groups).agg(pl.len().alias("n")).filter(pl.col("n") >= floor)
     valid = valid.join(busy.select(groups), on=groups, how="semi")
-    if valid.is_empty():
-        return []
     same_group = (pl.col("ip_prefix") == pl.col("ip_prefix").shift(1)) & (
         pl.col("window") == pl.col("window").shift(1)
     )
@@ -81,28 +127,4 @@ def click_farm(clicks: pl.DataFrame, settings: FarmSettings = FarmSettings()) ->
         .otherwise(pl.lit("regular intervals from one subnet"))
         .alias("signal")
     )
-    if farms.is_empty():
-        return []
-    hits = valid.join(farms, on=groups)
-    return to_reverdicts(
-        hits,
-        Reason.CLICK_FARM,
-        [
-            "signal",
-            "ip_prefix",
-            "asn",
-            "window",
-            "clicks",
-            "links",
-            "influencers",
-            "visitors",
-            "gap_cv",
-            "mean_gap_seconds",
-        ],
-        {
-            "clicks": "clicks_in_window",
-            "links": "distinct_links",
-            "influencers": "distinct_influencers",
-            "visitors": "distinct_visitors",
-        },
-    )
+    return valid.join(farms, on=groups)

@@ -1,17 +1,32 @@
-"""`click_ring`: visitors who click many different influencers' links of one campaign.
+"""`click_ring`: visitors who click many different influencers' links of one campaign, in
+lockstep with each other (a click exchange).
 
-The bipartite graph visitors × influencers of a campaign, per time window (default 24 h):
-- a visitor reaching `solo_influencers` or more different influencers is a click-exchange
-  member on their own (nobody organically follows that many promoters of one campaign);
-- visitors reaching `min_influencers` or more are candidates; two candidates sharing
-  `min_common` influencers are linked; a connected group of `min_members` or more is a ring
-  (lockstep in the sense of CopyCatch / SynchroTrap: the same pages, the same window).
+The bipartite graph visitors × influencers of a campaign over the whole analysed span (the
+hold period), in the sense of CopyCatch / SynchroTrap:
+- candidates: visitors who reached `min_influencers` or more different influencers;
+- two candidates co-click an influencer when they clicked the same link of that influencer
+  less than `lockstep` apart (an exchange answers each post within the hour; two fans who
+  follow the same people click days apart as often as minutes apart);
+- two candidates co-clicking `min_common` or more influencers are linked; inside the
+  (`min_members` - 1)-core of that graph (every member linked to at least that many others,
+  so that one fan who clicks everything promptly is not the hub of a "ring" of ordinary fans),
+  a connected group of `min_members` or more is a ring, and its members' clicks on the
+  influencers the ring co-clicked are re-verdicted (their other clicks are left alone);
+- a visitor reaching `solo_influencers` or more influencers inside one `solo_window` is an
+  exchange member on their own (nobody organically follows that many promoters of one
+  campaign within a day). On the platform only first-party visitor ids count here: an
+  address + user agent key may be a whole campus behind one NAT.
+Friends who click two friends' links share two influencers, not three: no ring. Visitors on
+one network (their usual /24-/48) are never linked: students behind a campus NAT reading the
+same posts after a lecture, or a family, click together for a reason that is not an exchange;
+and a cookie-less key on a network with `crowded_network` visitors or more is many people.
 Without a platform (audit) the URL paths of the site stand in for influencers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import polars as pl
 
@@ -23,10 +38,12 @@ from fairclick.validation.retro.base import ReVerdict, to_reverdicts, valid_only
 class RingSettings:
     """Thresholds of `click_ring` (documented in docs/validation.md)."""
 
-    window: str = "24h"
-    min_influencers: int = 4
+    lockstep: timedelta = timedelta(hours=2)
+    min_influencers: int = 3
     min_common: int = 3
     min_members: int = 3
+    crowded_network: int = 20  # distinct visitors on one /24-/48: a shared address
+    solo_window: str = "24h"
     solo_influencers: int = 10
 
 
@@ -51,37 +68,112 @@ def _components(edges: pl.DataFrame) -> dict[str, int]:
     return out
 
 
-def click_ring(
-    clicks: pl.DataFrame, settings: RingSettings = RingSettings(), platform: bool = True
-) -> list[ReVerdict]:
-    """Re-verdicts for the valid clicks of ring members inside the window they ringed in."""
-    valid = valid_only(clicks)
-    if valid.is_empty():
-        return []
-    group = pl.col("campaign_id").fill_null(-1) if platform else pl.lit(-1, pl.Int64)
-    valid = valid.with_columns(
-        group.alias("group"), pl.col("ts").dt.truncate(settings.window).alias("window")
+def _lockstep_pairs(valid: pl.DataFrame, settings: RingSettings) -> pl.DataFrame:
+    """(group, visitor_key, visitor_key_b, owner) for each influencer two candidates on
+    different networks co-clicked less than `lockstep` apart."""
+    reach = valid.group_by(["group", "visitor_key"]).agg(pl.col("owner").n_unique().alias("n"))
+    candidates = reach.filter(pl.col("n") >= settings.min_influencers).select(
+        ["group", "visitor_key"]
     )
-    keys = ["group", "window"]
-    reach = valid.group_by([*keys, "visitor_key"]).agg(pl.col("owner").n_unique().alias("owners"))
-    candidates = reach.filter(pl.col("owners") >= settings.min_influencers)
     if candidates.is_empty():
-        return []
-    pairs_in = (
-        valid.join(candidates.select([*keys, "visitor_key"]), on=[*keys, "visitor_key"])
-        .select([*keys, "owner", "visitor_key"])
+        return pl.DataFrame(
+            schema={
+                "group": pl.Int64,
+                "visitor_key": pl.Utf8,
+                "visitor_key_b": pl.Utf8,
+                "owner": pl.Utf8,
+            }
+        )
+    step = int(settings.lockstep.total_seconds() * 1_000_000)
+    mine = valid.join(candidates, on=["group", "visitor_key"])
+    # The candidate's usual /24-/48: the one most of their clicks came from.
+    network = (
+        mine.group_by(["group", "visitor_key", "ip_prefix"])
+        .agg(pl.len().alias("k"))
+        .sort(["k", "ip_prefix"], descending=[True, False])
+        .unique(["group", "visitor_key"], keep="first")
+        .select("group", "visitor_key", pl.col("ip_prefix").alias("network"))
+    )
+    # A cookie-less key (address + user agent) on a crowded network is many people behind one
+    # address (a campus, an office, a carrier NAT), not one visitor: it cannot be a member.
+    crowded = (
+        valid.join(
+            network.select("group", pl.col("network").alias("ip_prefix")).unique(),
+            on=["group", "ip_prefix"],
+            how="semi",
+        )
+        .group_by(["group", "ip_prefix"])
+        .agg(pl.col("visitor_key").n_unique().alias("visitors"))
+        .filter(pl.col("visitors") >= settings.crowded_network)
+        .select("group", pl.col("ip_prefix").alias("network"))
+    )
+    network = network.filter(pl.col("visitor_key").str.starts_with("v:")).vstack(
+        network.filter(~pl.col("visitor_key").str.starts_with("v:")).join(
+            crowded, on=["group", "network"], how="anti"
+        )
+    )
+    clicks = (
+        mine.join(network, on=["group", "visitor_key"])
+        .select(
+            "group",
+            "link",
+            "owner",
+            "visitor_key",
+            "network",
+            pl.col("ts").dt.epoch("us").alias("us"),
+        )
+        .with_columns((pl.col("us") // step).alias("bucket"))
+    )
+    # Clicks less than `lockstep` apart are in the same bucket or in neighbouring ones: join
+    # each click with the clicks of its own and both neighbouring buckets (never a link's
+    # whole history with itself).
+    right = pl.concat(
+        [clicks.with_columns(pl.col("bucket") + shift) for shift in (-1, 0, 1)]
+    ).rename({"visitor_key": "visitor_key_b", "us": "us_b", "network": "network_b"})
+    return (
+        clicks.join(right.drop("owner"), on=["group", "link", "bucket"])
+        .filter(
+            (pl.col("visitor_key") < pl.col("visitor_key_b"))
+            & ((pl.col("us") - pl.col("us_b")).abs() < step)
+            # People on one network clicking together are explained by the network (students
+            # behind a campus NAT after a lecture, a family on the sofa); an exchange spans homes.
+            & (pl.col("network") != pl.col("network_b"))
+        )
+        .select(["group", "visitor_key", "visitor_key_b", "owner"])
         .unique()
     )
-    pairs = (
-        pairs_in.join(pairs_in, on=[*keys, "owner"], suffix="_b")
-        .filter(pl.col("visitor_key") < pl.col("visitor_key_b"))
-        .group_by([*keys, "visitor_key", "visitor_key_b"])
+
+
+def _core(edges: pl.DataFrame, settings: RingSettings) -> pl.DataFrame:
+    """The edges among visitors linked to at least `min_members - 1` others, pruned until
+    stable (the k-core): one fan who clicks everything promptly is a hub, not a ring; the fans
+    linked to nobody but them fall away, and so does the hub."""
+    k = settings.min_members - 1
+    while not edges.is_empty():
+        degree = pl.concat(
+            [edges["visitor_key"], edges["visitor_key_b"].alias("visitor_key")]
+        ).value_counts()
+        weak = degree.filter(pl.col("count") < k)["visitor_key"]
+        if weak.is_empty():
+            break
+        edges = edges.filter(
+            ~pl.col("visitor_key").is_in(weak.implode())
+            & ~pl.col("visitor_key_b").is_in(weak.implode())
+        )
+    return edges
+
+
+def _rings(pairs: pl.DataFrame, settings: RingSettings) -> pl.DataFrame:
+    """(group, visitor_key, ring_id, ring_size, owner) for each member of a ring and each
+    influencer the ring co-clicked."""
+    common = (
+        pairs.group_by(["group", "visitor_key", "visitor_key_b"])
         .agg(pl.len().alias("common"))
         .filter(pl.col("common") >= settings.min_common)
     )
     members: list[dict[str, object]] = []
-    for (grp, win), edges in pairs.group_by(keys, maintain_order=True):
-        comp = _components(edges.select(["visitor_key", "visitor_key_b"]))
+    for (grp,), edges in common.group_by(["group"], maintain_order=True):
+        comp = _components(_core(edges.select(["visitor_key", "visitor_key_b"]), settings))
         sizes: dict[int, int] = {}
         for c in comp.values():
             sizes[c] = sizes.get(c, 0) + 1
@@ -90,39 +182,82 @@ def click_ring(
                 members.append(
                     {
                         "group": grp,
-                        "window": win,
                         "visitor_key": visitor,
-                        "ring_id": f"{grp}:{win}:{c}",
+                        "ring_id": f"{grp}:{c}",
                         "ring_size": sizes[c],
                     }
                 )
-    solo = candidates.filter(pl.col("owners") >= settings.solo_influencers).select(
-        [*keys, "visitor_key"]
-    )
-    ring_frame = pl.DataFrame(
+    ring = pl.DataFrame(
         members,
         schema={
             "group": pl.Int64,
-            "window": valid.schema["window"],
             "visitor_key": pl.Utf8,
             "ring_id": pl.Utf8,
             "ring_size": pl.Int64,
         },
     )
-    solo_frame = solo.join(
-        ring_frame.select([*keys, "visitor_key"]), on=[*keys, "visitor_key"], how="anti"
-    ).with_columns(
-        (pl.lit("solo:") + pl.col("visitor_key")).alias("ring_id"),
-        pl.lit(1, pl.Int64).alias("ring_size"),
-    )
-    flagged = pl.concat([ring_frame, solo_frame.select(ring_frame.columns)])
-    if flagged.is_empty():
+    if ring.is_empty():
+        return ring.with_columns(pl.lit(None, pl.Utf8).alias("owner"))
+    # The ring's influencers: those co-clicked in lockstep by two of its members.
+    strong = pairs.join(
+        common.select(["group", "visitor_key", "visitor_key_b"]),
+        on=["group", "visitor_key", "visitor_key_b"],
+    ).join(ring.select(["group", "visitor_key", "ring_id"]), on=["group", "visitor_key"])
+    owners = strong.select(["ring_id", "owner"]).unique()
+    return ring.join(owners, on="ring_id")
+
+
+def click_ring(
+    clicks: pl.DataFrame, settings: RingSettings = RingSettings(), platform: bool = True
+) -> list[ReVerdict]:
+    """Re-verdicts for the valid clicks of ring members on the ring's influencers, and of
+    lone exchange members inside the day they clicked too many influencers."""
+    valid = valid_only(clicks)
+    if valid.is_empty():
         return []
-    hits = valid.join(flagged, on=[*keys, "visitor_key"]).join(reach, on=[*keys, "visitor_key"])
+    group = pl.col("campaign_id").fill_null(-1) if platform else pl.lit(-1, pl.Int64)
+    valid = valid.with_columns(group.alias("group"))
+    rings = _rings(_lockstep_pairs(valid, settings), settings)
+    per_member = valid.group_by(["group", "visitor_key"]).agg(
+        pl.col("owner").n_unique().alias("owners")
+    )
+    ring_hits = valid.join(rings, on=["group", "visitor_key", "owner"]).join(
+        per_member, on=["group", "visitor_key"]
+    )
+    solo_hits = _solo(valid, settings, platform).join(
+        ring_hits.select("click_id"), on="click_id", how="anti"
+    )
+    hits = pl.concat(
+        [
+            ring_hits.select("click_id", "ring_id", "ring_size", "owners", "campaign_id", "ts"),
+            solo_hits.select("click_id", "ring_id", "ring_size", "owners", "campaign_id", "ts"),
+        ]
+    )
+    if hits.is_empty():
+        return []
     label = "influencers_clicked" if platform else "paths_clicked"
     return to_reverdicts(
-        hits,
+        hits.sort("click_id"),
         Reason.CLICK_RING,
-        ["ring_id", "ring_size", "owners", "window", "campaign_id"],
+        ["ring_id", "ring_size", "owners", "campaign_id"],
         {"owners": label, "ring_size": "ring_members"},
+    )
+
+
+def _solo(valid: pl.DataFrame, settings: RingSettings, platform: bool) -> pl.DataFrame:
+    """Clicks of visitors who reached `solo_influencers` in one `solo_window`: first-party
+    visitor ids only on the platform (an address + user agent key may be a whole campus);
+    in an audit, where logs carry no cookie, every key."""
+    if platform:
+        valid = valid.filter(pl.col("visitor_key").str.starts_with("v:"))
+    keyed = valid.with_columns(pl.col("ts").dt.truncate(settings.solo_window).alias("window"))
+    keys = ["group", "window", "visitor_key"]
+    lone = (
+        keyed.group_by(keys)
+        .agg(pl.col("owner").n_unique().alias("owners"))
+        .filter(pl.col("owners") >= settings.solo_influencers)
+    )
+    return keyed.join(lone, on=keys).with_columns(
+        (pl.lit("solo:") + pl.col("visitor_key")).alias("ring_id"),
+        pl.lit(1, pl.Int64).alias("ring_size"),
     )
