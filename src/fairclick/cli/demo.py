@@ -138,6 +138,7 @@ def simulated_demo(folder: Path, clicks: int, scenario: str | None, no_serve: bo
     """The demo's main job (see `demo`)."""
     from fairclick.cli.demo_run import ADMIN, headline, run_pipeline
     from fairclick.cli.simulate import scenario_or_fail, simulate_to
+    from fairclick.clicks.timing import StageTimes
 
     chosen = scenario_or_fail(scenario)
     config = demo_settings(folder / "fairclick.db")
@@ -146,10 +147,12 @@ def simulated_demo(folder: Path, clicks: int, scenario: str | None, no_serve: bo
     with handled():
         try:
             upgrade(db.engine)
-            simulated = simulate_to(chosen, folder / "simulation", clicks)
+            times = StageTimes()
+            with times.stage("simulate"):
+                simulated = simulate_to(chosen, folder / "simulation", clicks)
             say(f"simulated {simulated.clicks:,} clicks of {simulated.scenario} "
                 f"in {simulated.seconds:.0f} s")  # fmt: skip
-            result = run_pipeline(config, db, simulated, folder)
+            result = run_pipeline(config, db, simulated, folder, times)
         finally:
             db.engine.dispose()
     headline(result)

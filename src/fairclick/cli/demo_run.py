@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from fairclick.cli.common import console, say
 from fairclick.clicks.export import iter_clicks, write_jsonl
 from fairclick.clicks.ingest import IngestSummary, ingest
 from fairclick.clicks.pipeline import default_biller, default_validator
+from fairclick.clicks.timing import StageTimes
 from fairclick.clicks.worker import ClickWorker
 from fairclick.config import Settings
 from fairclick.domain.money import Money
@@ -36,24 +36,26 @@ class DemoResult:
     ingested: IngestSummary
     report: EvaluationReport
     export_path: Path
-    seconds: dict[str, float]
+    times: StageTimes
+    """Wall and CPU seconds per step, from simulate to evaluate."""
 
 
-def run_pipeline(config: Settings, db: Database, sim: RunSummary, folder: Path) -> DemoResult:
-    """Load the simulated world, ingest its click log through the worker, export and evaluate."""
-    seconds: dict[str, float] = {"simulate": sim.seconds}
-    started = time.perf_counter()
+def run_pipeline(
+    config: Settings, db: Database, sim: RunSummary, folder: Path, times: StageTimes | None = None
+) -> DemoResult:
+    """Load the simulated world, ingest its click log through the worker, export and evaluate;
+    each step's time is added to `times`."""
+    times = times if times is not None else StageTimes()
     with (
         console.status("loading the world (and judging every post against the policy)…"),
+        times.stage("load the world"),
         db.session() as session,
     ):
         apply_world(session, Path(sim.world_path).read_text(encoding="utf-8"),
                     secret_key=config.secret_key)  # fmt: skip
         if get_user_by_email(session, ADMIN[0]) is None:
             create_user(session, UserIn(email=ADMIN[0], role=Role.ADMIN, password=ADMIN[1]))
-    seconds["load"] = time.perf_counter() - started
-    started = time.perf_counter()
-    worker = ClickWorker(db, default_validator(config), default_biller(),
+    worker = ClickWorker(db, default_validator(config), default_biller(), times=times,
                          secret_key=config.secret_key, clock=None, batch_size=5000)  # fmt: skip
     clicks_path = Path(sim.clicks_path)
     with (
@@ -70,14 +72,12 @@ def run_pipeline(config: Settings, db: Database, sim: RunSummary, folder: Path) 
         task = bar.add_task("ingest", total=clicks_path.stat().st_size)
         ingested = ingest(db, raw, worker,
                           progress=lambda _n: bar.update(task, completed=raw.tell()))  # fmt: skip
-    seconds["ingest, validate, retro, bill"] = time.perf_counter() - started
-    started = time.perf_counter()
     export_path = folder / "export.jsonl"
-    with export_path.open("wb") as out:
+    with times.stage("export"), export_path.open("wb") as out:
         write_jsonl(iter_clicks(db), out)
-    report = evaluate(export_path, sim.labels_path, sim.world_path)
-    seconds["export, evaluate"] = time.perf_counter() - started
-    return DemoResult(sim, ingested, report, export_path, seconds)
+    with times.stage("evaluate"):
+        report = evaluate(export_path, sim.labels_path, sim.world_path)
+    return DemoResult(sim, ingested, report, export_path, times)
 
 
 def headline(result: DemoResult) -> None:
@@ -122,7 +122,20 @@ def headline(result: DemoResult) -> None:
         f"Against the simulator's labels: precision {inv.precision:.3f}, recall {inv.recall:.3f}, "
         f"genuine clicks wrongly rejected {report.false_rejection_rate:.2%}."
     )
-    say("Time: " + ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items()))
+    console.print(time_table(result.times, total))
+
+
+def time_table(times: StageTimes, clicks: int) -> Table:
+    """Wall and CPU seconds per step, and clicks per CPU second (the machine may be shared:
+    CPU time is the figure that does not depend on what else runs)."""
+    table = Table(title=f"time per step ({clicks:,} clicks)")
+    for column in ("step", "wall s", "CPU s", "clicks per CPU s"):
+        table.add_column(column, justify="left" if column == "step" else "right")
+    for name, wall, cpu in times.rows():
+        table.add_row(name, f"{wall:.1f}", f"{cpu:.1f}", f"{clicks / cpu:,.0f}" if cpu else "—")
+    wall, cpu = sum(times.wall.values()), sum(times.cpu.values())
+    table.add_row("total", f"{wall:.1f}", f"{cpu:.1f}", f"{clicks / cpu:,.0f}" if cpu else "—")
+    return table
 
 
 def _worst(export_path: Path) -> pl.DataFrame:

@@ -186,13 +186,19 @@ def ingest(
     With `stop_on_error`, the first malformed line raises `StopIngest` (chunks before it are
     kept: a rerun after fixing the file is idempotent)."""
     summary = IngestSummary()
+    stage = worker.times.stage
     cache = LinkCache(db.engine)
     cache.load()
-    for chunk in _chunks(lines, cache, summary, stop_on_error, chunk_size):
+    chunks = _chunks(lines, cache, summary, stop_on_error, chunk_size)
+    while True:
+        with stage("parse"):
+            chunk = next(chunks, None)
+        if chunk is None:
+            break
         low, high = min(r.ts for r in chunk), max(r.ts for r in chunk)
         summary.first_ts = low if summary.first_ts is None else min(summary.first_ts, low)
         summary.last_ts = high if summary.last_ts is None else max(summary.last_ts, high)
-        with db.engine.begin() as conn:
+        with stage("journal append"), db.engine.begin() as conn:
             appended = journal_repo.append_rows(conn, chunk)
         summary.appended += appended
         summary.duplicates += len(chunk) - appended
@@ -204,7 +210,8 @@ def ingest(
         if progress is not None:
             progress(summary.lines)
     if retro and summary.first_ts is not None and summary.last_ts is not None:
-        _retro(db, summary, summary.first_ts, summary.last_ts)
+        with stage("retro-analysis"):
+            _retro(db, summary, summary.first_ts, summary.last_ts)
     return summary
 
 

@@ -25,6 +25,7 @@ from fairclick.clicks.pipeline import (
     ValidationContext,
     Validator,
 )
+from fairclick.clicks.timing import StageTimes
 from fairclick.domain.click import BillableClick, ClickEvent
 from fairclick.domain.clock import Clock, system_clock
 from fairclick.domain.reasons import Billing, UnbilledCause, Verdict
@@ -66,6 +67,7 @@ class ClickWorker:
         clock: Clock | None = system_clock,
         slot: int = 0,
         on_batch: Callable[[BatchResult, float], None] | None = None,
+        times: StageTimes | None = None,
     ) -> None:
         self.db = db
         self.validator = validator
@@ -76,6 +78,8 @@ class ClickWorker:
         self.clock = clock
         self.slot = slot
         self.on_batch = on_batch
+        self.times = times if times is not None else StageTimes()
+        """Wall and CPU seconds per step (read, validate, bill, clicks, counters, commit)."""
         with db.engine.begin() as conn:
             journal_repo.ensure_cursor(conn, name)
 
@@ -86,20 +90,27 @@ class ClickWorker:
         also holds up the redirect's journal, so it is taken only for billing, the inserts and
         the cursor. The write transaction re-checks the cursor under its lock and starts over
         if another worker moved it meanwhile."""
+        stage = self.times.stage
         while True:
             started = time.perf_counter()
-            upto = journal_repo.safe_watermark(self.db.engine)
-            with self.db.session() as session:
-                conn = session.connection()
-                last = journal_repo.cursor_position(conn, self.name)
-                rows = journal_repo.fetch_after(conn, last, limit=self.batch_size, upto=upto)
-                if not rows:
-                    return BatchResult(last_seq=last)
-                events = sorted((row_to_event(r) for r in rows), key=lambda e: e.ts)
+            session = self.db.sessions()
+            try:
+                with stage("read journal"):
+                    upto = journal_repo.safe_watermark(self.db.engine)
+                    conn = session.connection()
+                    last = journal_repo.cursor_position(conn, self.name)
+                    rows = journal_repo.fetch_after(conn, last, limit=self.batch_size, upto=upto)
+                    if not rows:
+                        return BatchResult(last_seq=last)
+                    events = sorted((row_to_event(r) for r in rows), key=lambda e: e.ts)
                 now = self.clock.now() if self.clock is not None else events[-1].ts
-                decisions = self.validator.validate(
-                    events, ValidationContext(session, now, self.secret_key)
-                )
+                with stage("validate"):
+                    decisions = self.validator.validate(
+                        events, ValidationContext(session, now, self.secret_key)
+                    )
+                session.commit()
+            finally:
+                session.close()
             if len(decisions) != len(events):
                 raise RuntimeError("the validator must return one decision per click")
             result = self._write(rows, events, decisions, last, now)
@@ -119,23 +130,37 @@ class ClickWorker:
         """The batch's one write transaction; None when another worker got there first."""
         active = {r.click_id: bool(r.campaign_active) for r in rows}
         seqs = {r.click_id: r.seq for r in rows}
-        with self.db.session() as session:
-            conn = session.connection()
-            wall = system_clock.now()
-            if journal_repo.lock_cursor(conn, self.name, wall) != last:
-                return None
-            done = clicks_repo.existing_click_ids(conn, [e.click_id for e in events])
-            fresh = [
-                (e, d) for e, d in zip(events, decisions, strict=True) if e.click_id not in done
-            ]
-            outcomes = self._bill(session, conn, fresh, active, now)
-            click_rows = [
-                _click_row(e, d, seqs[e.click_id], outcomes.get(e.click_id), active[e.click_id])
-                for e, d in fresh
-            ]
-            clicks_repo.insert_clicks(conn, click_rows)
-            clicks_repo.add_counts(conn, self._counts(click_rows))
+        stage = self.times.stage
+        session = self.db.sessions()
+        try:
+            with stage("clicks"):
+                conn = session.connection()
+                wall = system_clock.now()
+                if journal_repo.lock_cursor(conn, self.name, wall) != last:
+                    session.rollback()
+                    return None
+                done = clicks_repo.existing_click_ids(conn, [e.click_id for e in events])
+                fresh = [
+                    (e, d) for e, d in zip(events, decisions, strict=True) if e.click_id not in done
+                ]
+            with stage("bill"):
+                outcomes = self._bill(session, conn, fresh, active, now)
+            with stage("clicks"):
+                click_rows = [
+                    _click_row(e, d, seqs[e.click_id], outcomes.get(e.click_id), active[e.click_id])
+                    for e, d in fresh
+                ]
+                clicks_repo.insert_clicks(conn, click_rows)
+            with stage("counters"):
+                clicks_repo.add_counts(conn, self._counts(click_rows))
             journal_repo.advance_cursor(conn, self.name, rows[-1].seq, wall)
+            with stage("commit"):
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
         valid = sum(1 for r in click_rows if r["verdict"] == Verdict.VALID)
         return BatchResult(
             entries=len(rows),
