@@ -2,7 +2,8 @@
 and reason codes), run the retro-analysis over the whole log, and summarise.
 
 Rules that need platform data (self-click, incitement, landing-page beacon) are named as not
-applied. Only a compact projection of each request is kept for the retro-analysis.
+applied. Only a compact projection of each request is kept for the retro-analysis and the
+summary (`COMPACT`), built column-wise from the chunk and in one pass over the decisions.
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import orjson
 import polars as pl
 
+from fairclick.audit.decisions import write_decisions
+from fairclick.audit.events import click_ids, frame_events
 from fairclick.audit.readers import ParseStats, read_logs
 from fairclick.audit.summary import AuditSummary, summarise
-from fairclick.domain.click import ClickEvent
-from fairclick.domain.reasons import Reason
+from fairclick.domain.reasons import Reason, Verdict
 from fairclick.validation.context import CampaignPolicy, ValidationContext
+from fairclick.validation.decisions import ClickDecision
 from fairclick.validation.engine import Validator
-from fairclick.validation.retro import analyse, decisions_frame
+from fairclick.validation.retro import analyse
 
 BATCH = 50_000
 NOT_APPLIED_WHY = {
@@ -29,11 +31,29 @@ NOT_APPLIED_WHY = {
     Reason.INCITED.value: "needs the posts that carried the links",
     Reason.LOW_ENGAGEMENT.value: "needs the landing-page beacon",
 }
+# What is kept of each request until the end of the log. Repeated strings are categorical;
+# `realtime` holds the engine's reason codes joined by commas (few distinct combinations).
+COMPACT: dict[str, pl.DataType] = {
+    "file_no": pl.Int32(),
+    "line_no": pl.Int64(),
+    "ts": pl.Datetime("us", "UTC"),
+    "path": pl.Categorical(),
+    "user_agent": pl.Categorical(),
+    "referer": pl.Categorical(),
+    "visitor_key": pl.String(),
+    "ip_prefix": pl.Categorical(),
+    "asn": pl.Int64(),
+    "as_org": pl.Categorical(),
+    "device": pl.Categorical(),
+    "invalid": pl.Boolean(),
+    "realtime": pl.Categorical(),
+}
 
 
 @dataclass
 class AuditOptions:
-    """What to read and how."""
+    """What to read and how. `decisions`: also write one row per request to this file
+    (.jsonl, .csv or .parquet), see `fairclick.audit.decisions`."""
 
     fmt: str = "auto"
     log_format: str | None = None
@@ -42,70 +62,7 @@ class AuditOptions:
     until: datetime | None = None
     path_prefix: str | None = None
     dedupe_hours: int = 24
-
-
-def _events(frame: pl.DataFrame, file_index: Mapping[str, int]) -> list[ClickEvent]:
-    # Ids and codes are computed column-wise; only the ClickEvent itself is built per line.
-    cols = frame.select(
-        (
-            pl.col("file")
-            .replace_strict(file_index, return_dtype=pl.Int64)
-            .cast(pl.String)
-            .str.zfill(2)
-            + pl.col("line_no").cast(pl.String).str.zfill(12)
-        ).alias("click_id"),
-        "ts",
-        pl.col("path").str.split("?").list.first().str.split("/").list.last().alias("code"),
-        "method",
-        "ip",
-        "user_agent",
-        "referer",
-        "accept_language",
-        "headers",
-        "visitor_id",
-        pl.col("status").fill_null(0),
-        "path",
-    )
-    return [
-        ClickEvent(
-            click_id=click_id,
-            ts=ts,
-            code=code,
-            method=method,
-            ip=ip,
-            user_agent=user_agent,
-            referer=referer,
-            accept_language=accept_language,
-            headers=_headers(headers) if headers else {},
-            visitor_id=visitor_id,
-            status=status,
-            path=path,
-        )
-        for (
-            click_id,
-            ts,
-            code,
-            method,
-            ip,
-            user_agent,
-            referer,
-            accept_language,
-            headers,
-            visitor_id,
-            status,
-            path,
-        ) in cols.iter_rows()
-    ]
-
-
-def _headers(text: str) -> dict[str, str]:
-    try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return {}
-    if not isinstance(value, dict):
-        return {}
-    return {str(k).lower(): str(v) for k, v in value.items()}
+    decisions: Path | None = None
 
 
 def _select(frame: pl.DataFrame, options: AuditOptions) -> pl.DataFrame:
@@ -118,6 +75,52 @@ def _select(frame: pl.DataFrame, options: AuditOptions) -> pl.DataFrame:
     return frame
 
 
+def compact(
+    chunk: pl.DataFrame,
+    decisions: Sequence[ClickDecision],
+    file_index: Mapping[str, int],
+    *,
+    keep_ip: bool = False,
+) -> pl.DataFrame:
+    """The `COMPACT` row of each request of `chunk` and its decision (same order); with
+    `keep_ip`, the address as the log wrote it too (for the decisions file)."""
+    enrichments = [d.enrichment for d in decisions]
+    invalid = Verdict.INVALID
+    decided = pl.DataFrame(
+        {
+            "visitor_key": [e.visitor_key for e in enrichments],
+            "ip_prefix": [e.ip_prefix for e in enrichments],
+            "asn": [e.asn for e in enrichments],
+            "as_org": [e.as_org for e in enrichments],
+            "device": [f"{e.browser}/{e.os}/{e.device}" for e in enrichments],
+            "invalid": [d.verdict is invalid for d in decisions],
+            "realtime": [",".join(d.reasons) for d in decisions],
+        },
+        schema={
+            "visitor_key": pl.String,
+            "ip_prefix": pl.String,
+            "asn": pl.Int64,
+            "as_org": pl.String,
+            "device": pl.String,
+            "invalid": pl.Boolean,
+            "realtime": pl.String,
+        },
+    )
+    columns = [
+        pl.col("file").replace_strict(file_index, return_dtype=pl.Int32).alias("file_no"),
+        "line_no",
+        "ts",
+        "path",
+        "user_agent",
+        "referer",
+    ]
+    if keep_ip:
+        columns.append("ip")
+    return pl.concat([chunk.select(columns), decided], how="horizontal").cast(
+        COMPACT  # type: ignore[arg-type]
+    )
+
+
 def run_audit(
     paths: Sequence[Path],
     options: AuditOptions,
@@ -125,7 +128,8 @@ def run_audit(
     *,
     progress: Callable[[int], None] | None = None,
 ) -> AuditSummary:
-    """Audit the logs and return the summary (the caller writes the reports)."""
+    """Audit the logs and return the summary (the caller writes the reports; the decisions
+    file, when asked for, is written here)."""
     stats = ParseStats()
     file_index = {str(p): i for i, p in enumerate(paths)}
     policy = CampaignPolicy(dedupe_window=timedelta(hours=options.dedupe_hours))
@@ -144,27 +148,27 @@ def run_audit(
         context = ValidationContext.audit(headers_recorded=headers_seen, policy=policy)
         for start in range(0, frame.height, BATCH):
             chunk = frame.slice(start, BATCH)
-            events = _events(chunk, file_index)
-            decisions = validator.validate(events, context)
-            compact = decisions_frame(events, decisions, platform=False).with_columns(
-                pl.Series("path", chunk["path"]).cast(pl.Categorical),
-                pl.Series("user_agent", chunk["user_agent"]).cast(pl.Categorical),
-                pl.Series("referer", chunk["referer"]).cast(pl.Categorical),
-                pl.Series("as_org", [d.enrichment.as_org for d in decisions], dtype=pl.String),
-                pl.Series(
-                    "reasons",
-                    [[r.value for r in d.reasons] for d in decisions],
-                    dtype=pl.List(pl.String),
-                ),
-            )
-            kept.append(compact)
-    decided = pl.concat(kept) if kept else _empty()
-    decided = _apply_retro(decided)
+            decisions = validator.validate(frame_events(chunk, file_index), context)
+            kept.append(compact(chunk, decisions, file_index, keep_ip=bool(options.decisions)))
+    decided = pl.concat(kept) if kept else pl.DataFrame(schema=COMPACT)
+    kept.clear()
+    decided = apply_retro(decided)
+    if options.decisions is not None:
+        write_decisions(decided, [str(p) for p in paths], options.decisions)
     summary = summarise(
-        decided.with_columns(
+        decided.select(
+            "ts",
             pl.col("path").cast(pl.String),
+            pl.col("ip_prefix").cast(pl.String),
+            "asn",
+            pl.col("as_org").cast(pl.String),
             pl.col("user_agent").cast(pl.String),
             pl.col("referer").cast(pl.String),
+            pl.when(pl.col("invalid"))
+            .then(pl.lit("invalid"))
+            .otherwise(pl.lit("valid"))
+            .alias("verdict"),
+            reason_list().alias("reasons"),
         )
     )
     applied = validator.applied_rules(ValidationContext.audit())
@@ -183,12 +187,44 @@ def run_audit(
     return summary
 
 
-def _apply_retro(decided: pl.DataFrame) -> pl.DataFrame:
+def reason_list() -> pl.Expr:
+    """Every reason of a decided row as a list: the engine's, then the retro-analysis's."""
+    realtime = _split(pl.col("realtime"))
+    return pl.concat_list(realtime, pl.col("retro").fill_null(pl.lit([], pl.List(pl.String))))
+
+
+def _split(column: pl.Expr) -> pl.Expr:
+    text = column.cast(pl.String)
+    return pl.when(text == "").then(pl.lit([], pl.List(pl.String))).otherwise(text.str.split(","))
+
+
+def apply_retro(decided: pl.DataFrame) -> pl.DataFrame:
+    """`decided` with a `retro` column (the reasons the retro-analysis adds, null when none)
+    and `invalid` updated."""
     if decided.is_empty():
-        return decided
-    found = analyse(decided, platform=False)
-    if not found:
-        return decided
+        return decided.with_columns(pl.lit(None, pl.List(pl.String)).alias("retro"))
+    ids = click_ids(pl.col("file_no"))
+    retro_input = decided.select(
+        ids.alias("click_id"),
+        "ts",
+        # the engine's scope of a request without a platform (enrich.batch.scope_of)
+        (pl.lit("path:") + pl.col("path").cast(pl.String).str.split("?").list.first()).alias(
+            "link"
+        ),
+        pl.lit(None, pl.Int64).alias("campaign_id"),
+        pl.lit(None, pl.Int64).alias("influencer_id"),
+        "visitor_key",
+        pl.col("ip_prefix").cast(pl.String),
+        "asn",
+        pl.col("device").cast(pl.String),
+        pl.when(pl.col("invalid"))
+        .then(pl.lit("invalid"))
+        .otherwise(pl.lit("valid"))
+        .alias("verdict"),
+        pl.lit(None, pl.Int64).alias("reach"),
+    )
+    found = analyse(retro_input, platform=False)
+    del retro_input
     extra = pl.DataFrame(
         {
             "click_id": [f.click_id for f in found],
@@ -197,39 +233,8 @@ def _apply_retro(decided: pl.DataFrame) -> pl.DataFrame:
         schema={"click_id": pl.String, "retro": pl.List(pl.String)},
     )
     return (
-        decided.join(extra, on="click_id", how="left")
-        .with_columns(
-            pl.when(pl.col("retro").is_not_null())
-            .then(pl.concat_list("reasons", "retro"))
-            .otherwise(pl.col("reasons"))
-            .alias("reasons"),
-            pl.when(pl.col("retro").is_not_null())
-            .then(pl.lit("invalid"))
-            .otherwise(pl.col("verdict"))
-            .alias("verdict"),
-        )
-        .drop("retro")
-    )
-
-
-def _empty() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={
-            "click_id": pl.String,
-            "ts": pl.Datetime("us", "UTC"),
-            "link": pl.String,
-            "campaign_id": pl.Int64,
-            "influencer_id": pl.Int64,
-            "visitor_key": pl.String,
-            "ip_prefix": pl.String,
-            "asn": pl.Int64,
-            "device": pl.String,
-            "verdict": pl.String,
-            "reach": pl.Int64,
-            "path": pl.Categorical,
-            "user_agent": pl.Categorical,
-            "referer": pl.Categorical,
-            "as_org": pl.String,
-            "reasons": pl.List(pl.String),
-        }
+        decided.with_columns(ids.alias("click_id"))
+        .join(extra, on="click_id", how="left", maintain_order="left")
+        .drop("click_id")
+        .with_columns(pl.col("invalid") | pl.col("retro").is_not_null())
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
+from fairclick.audit.decisions import DecisionsFileError, decisions_format
 from fairclick.audit.formats import LogFormatError
 from fairclick.audit.readers import FORMATS, LogReadError
 from fairclick.audit.report import print_summary, write_reports
@@ -74,12 +75,23 @@ def audit_command(
         max=24 * 90,
         help="Window in which a visitor's repeat on a URL is a duplicate.",
     ),
+    decisions: Path | None = typer.Option(
+        None,
+        "--decisions",
+        help="Also write one row per request (file, line, ts, ip, path, verdict, reasons, "
+        "ivt_class) to this .jsonl, .csv or .parquet file.",
+    ),
 ) -> None:
     """Audit any click or web-server log with the platform's own validation engine.
 
     Writes a self-contained HTML report and a JSON summary, and prints a summary table.
     """
     files = _expand(paths)
+    if decisions is not None:
+        try:
+            decisions_format(decisions)
+        except DecisionsFileError as exc:
+            raise fail(str(exc)) from None
     options = AuditOptions(
         fmt=fmt,
         log_format=log_format,
@@ -88,6 +100,7 @@ def audit_command(
         until=_time(until, "--until"),  # type: ignore[arg-type]
         path_prefix=path_prefix,
         dedupe_hours=dedupe_hours,
+        decisions=decisions,
     )
     config = settings()
     validator = Validator(secret_key=config.secret_key, data_dir=config.data_dir)
@@ -114,3 +127,5 @@ def audit_command(
     html_path, json_path = write_reports(summary, [str(f) for f in files], out)
     print_summary(summary, console)
     say(f"report: {html_path}  summary: {json_path}")
+    if decisions is not None:
+        say(f"decisions: {decisions} ({summary.total:,} requests)")
