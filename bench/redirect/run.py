@@ -146,6 +146,12 @@ def run_wrk(port: int, script: Path, seconds: int, connections: int, core: str) 
     return figures
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_fairclick(url: str, port: int, core: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -242,6 +248,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and wrk")
+    parser.add_argument("--no-nginx", action="store_true", help="skip the nginx comparison")
     parser.add_argument(
         "--worker-clicks",
         type=int,
@@ -268,15 +275,20 @@ def main() -> None:
         server = start_fairclick(url, port, server_core)
         try:
             run_wrk(port, script, 2, args.connections, wrk_core)  # warm-up
+            load = os.getloadavg()[0]
+            cpu_before = cpu_seconds(server.pid)
             ours = run_wrk(port, script, args.seconds, args.connections, wrk_core)
+            cpu = cpu_seconds(server.pid) - cpu_before
         finally:
             stop(server)
-        nginx_port = free_port()
-        nginx = start_nginx(folder, nginx_port, server_core)
-        try:
-            theirs = run_wrk(nginx_port, script, args.seconds, args.connections, wrk_core)
-        finally:
-            stop(nginx, signal.SIGQUIT)
+        theirs = {"rps": float("nan"), "p50": float("nan"), "p99": float("nan"), "errors": 0.0}
+        if not args.no_nginx:
+            nginx_port = free_port()
+            nginx = start_nginx(folder, nginx_port, server_core)
+            try:
+                theirs = run_wrk(nginx_port, script, args.seconds, args.connections, wrk_core)
+            finally:
+                stop(nginx, signal.SIGQUIT)
 
         print(f"{'':<28}{'requests/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'non-3xx':>9}")
         for name, fig in (("fairclick (durable journal)", ours), ("nginx static 302", theirs)):
@@ -285,11 +297,18 @@ def main() -> None:
                 f"{fig['errors']:>9.0f}"
             )
         print(f"ratio fairclick / nginx: {ours['rps'] / theirs['rps']:.2f}")
+        redirects = ours["rps"] * args.seconds
+        print(
+            f"server CPU: {cpu:.2f} s over the run = {1000 * cpu / redirects:.3f} CPU-s per 1,000"
+            f" redirects (all threads; 1-min load average before: {load:.2f})"
+        )
         print(
             f"budget (>= 20,000 req/s, p99 <= 10 ms): "
             f"{'met' if ours['rps'] >= 20_000 and ours['p99'] <= 10 else 'NOT met'}"
         )
 
+        if args.worker_clicks <= 0:
+            return
         backlog, done, elapsed, validator_name = drain_worker(url, args.worker_clicks)
         print(
             f"worker: {done:,} of {backlog:,} journaled clicks validated in {elapsed:.1f} s = "

@@ -1,8 +1,8 @@
 """`fairclick serve`: the redirect, the API and the validator worker in one process by default.
 
-The HTTP server is Granian embedded in this process's event loop (uvloop), serving one ASGI
+The HTTP server is Granian embedded in this process's event loop (uvloop), serving one RSGI
 application (`fairclick.redirect.app.RedirectApp`) that answers `/c/…` itself and forwards the
-rest to the API (ADR 0300). The worker runs in a thread of the same process unless the roles
+rest to the ASGI API (ADR 0300, 0303). The worker runs in a thread of the same process unless the roles
 say otherwise; several `--role redirect` processes may share one database.
 """
 
@@ -141,11 +141,13 @@ async def _serve_http(app: RedirectApp, host: str, port: int) -> None:
     from granian.log import LogLevels
     from granian.server.embed import Server
 
+    # RSGI: `/c/` is answered without ASGI's message dictionaries; the API is reached through
+    # `fairclick.redirect.bridge` (ADR 0303). RSGI has no lifespan: start and stop around it.
     server = Server(
         app,
         address=host,
         port=port,
-        interface=Interfaces.ASGI,
+        interface=Interfaces.RSGI,
         websockets=False,
         backlog=2048,
         log_level=LogLevels.warning,
@@ -153,7 +155,11 @@ async def _serve_http(app: RedirectApp, host: str, port: int) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, server.stop)
-    await server.serve()
+    await app.startup()
+    try:
+        await server.serve()
+    finally:
+        await app.shutdown()
 
 
 async def _worker_only(app: RedirectApp) -> None:

@@ -79,7 +79,8 @@ def test_no_open_redirect_no_header_injection(sqlite_db: TestDb, data: st.DataOb
     headers = data.draw(st.lists(st.tuples(HEADER_NAMES, HEADER_VALUES), max_size=6))
     query = data.draw(st.binary(max_size=60))
     method = data.draw(st.sampled_from(["GET", "HEAD", "POST", "G\r\nET"]))
-    with running(sqlite_db.db, trusted=["127.0.0.0/8"]) as client:
+    interface = data.draw(st.sampled_from(["asgi", "rsgi"]))
+    with running(sqlite_db.db, trusted=["127.0.0.0/8"], interface=interface) as client:
         before = _count(sqlite_db)
         answer = client.get(path, headers=headers, query=query, method=method, peer="127.0.0.1")
         after = _count(sqlite_db)

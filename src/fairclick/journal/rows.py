@@ -67,6 +67,9 @@ class JournalRow(NamedTuple):
     campaign_active: bool
 
 
+Params = tuple[Any, ...]
+"""A row as the INSERT's parameters for one dialect (`to_params`)."""
+
 ROWS_PER_STATEMENT = 500  # 500 x 20 parameters stays under SQLite's 32,766
 
 
@@ -92,9 +95,14 @@ def sqlite_ts(ts: datetime) -> str:
     return ts.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def to_params(row: JournalRow, dialect: str) -> tuple[Any, ...]:
+def headers_json(headers: dict[str, str]) -> str:
+    """The `headers` column's value (JSON text; `{}` without a call for the common case)."""
+    return orjson.dumps(headers).decode() if headers else "{}"
+
+
+def to_params(row: JournalRow, dialect: str) -> Params:
     """The DB-API parameters of `row` for `dialect`."""
-    headers = orjson.dumps(row.headers).decode()
+    headers = headers_json(row.headers)
     if dialect == "sqlite":
         return (*row[:1], sqlite_ts(row.ts), *row[2:11], headers, *row[12:19], int(row[19]))
     return (*row[:11], headers, *row[12:])

@@ -1,7 +1,8 @@
 """Group commit: one writer thread appends whatever is queued in one transaction.
 
-Requests enqueue their row with a future and await it; the thread takes everything queued,
-writes it with one `executemany` in one transaction, commits (one fsync for the whole group)
+Requests enqueue their row (already as the statement's parameters, `append_params`) with a
+future and await it; the thread takes everything queued, writes it with one statement call in
+one transaction (multi-row INSERTs), commits (one fsync for the whole group)
 and only then resolves the futures, so that a response never leaves before its click is
 durable. While a commit runs, the next group accumulates: the busier the server, the bigger the
 groups and the cheaper each click's durability (ADR 0301).
@@ -25,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from fairclick.journal.rows import ROWS_PER_STATEMENT, JournalRow, insert_sql, to_params
+from fairclick.journal.rows import ROWS_PER_STATEMENT, JournalRow, Params, insert_sql, to_params
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,9 @@ class JournalWriter:
     ) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
-        self._queue: queue.SimpleQueue[tuple[JournalRow, Waiter] | None] = queue.SimpleQueue()
+        self.sqlite = self._dialect == "sqlite"
+        """Whether `append_params` wants SQLite parameters (`rows.to_params`)."""
+        self._queue: queue.SimpleQueue[tuple[Params, Waiter] | None] = queue.SimpleQueue()
         self._max_pending = max_pending
         self._on_commit = on_commit
         self._thread: threading.Thread | None = None
@@ -81,12 +84,17 @@ class JournalWriter:
     def append(self, row: JournalRow) -> asyncio.Future[None]:
         """Queue `row`; the returned future (of the loop given to `start`) completes once the
         row is committed, or fails with `JournalUnavailable`. Call from the loop's thread."""
+        return self.append_params(to_params(row, self._dialect))
+
+    def append_params(self, params: Params) -> asyncio.Future[None]:
+        """`append` for a row already converted to this writer's statement parameters (what
+        `rows.to_params(row, dialect)` gives; the redirect builds them directly)."""
         assert self._loop is not None, "start(loop) before append"
         future: asyncio.Future[None] = self._loop.create_future()
         if self._queue.qsize() >= self._max_pending:
             future.set_exception(JournalUnavailable("journal queue full"))
             return future
-        self._queue.put((row, future))
+        self._queue.put((params, future))
         return future
 
     def append_blocking(self, rows: Sequence[JournalRow], timeout: float = 30.0) -> None:
@@ -94,7 +102,7 @@ class JournalWriter:
         futures: list[Future[None]] = []
         for row in rows:
             future: Future[None] = Future()
-            self._queue.put((row, future))
+            self._queue.put((to_params(row, self._dialect), future))
             futures.append(future)
         for future in futures:
             future.result(timeout)
@@ -138,11 +146,11 @@ class JournalWriter:
             self._commit_group(group)
         self._close()
 
-    def _commit_group(self, group: list[tuple[JournalRow, Waiter]]) -> None:
+    def _commit_group(self, group: list[tuple[Params, Waiter]]) -> None:
         started = time.perf_counter()
         error: BaseException | None = None
         try:
-            self._write([row for row, _ in group])
+            self._write([params for params, _ in group])
         except Exception as exc:
             log.exception("journal group commit failed (%d rows)", len(group))
             error = JournalUnavailable(f"journal write failed: {exc}")
@@ -155,14 +163,16 @@ class JournalWriter:
                 self._on_commit(len(group), elapsed)
         self._settle(group, error)
 
-    def _write(self, rows: list[JournalRow]) -> None:
+    def _write(self, rows: list[Params]) -> None:
         cursor = self._conn.cursor()
         try:
-            if self._dialect == "postgresql":
+            if not self.sqlite:
                 cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", (JOURNAL_LOCK_KEY,))
+            # Multi-row statements, not `executemany`: the driver releases and re-takes the GIL
+            # around every statement step, and each re-take waits for the busy event loop.
             for start in range(0, len(rows), ROWS_PER_STATEMENT):
                 chunk = rows[start : start + ROWS_PER_STATEMENT]
-                params = [value for row in chunk for value in to_params(row, self._dialect)]
+                params = [value for row in chunk for value in row]
                 cursor.execute(insert_sql(self._dialect, len(chunk)), params)
             self._conn.commit()
         finally:
@@ -179,7 +189,7 @@ class JournalWriter:
             except Exception:
                 log.exception("journal reconnect failed; will retry with the next group")
 
-    def _settle(self, group: list[tuple[JournalRow, Waiter]], error: BaseException | None) -> None:
+    def _settle(self, group: list[tuple[Params, Waiter]], error: BaseException | None) -> None:
         loop_waiters: list[asyncio.Future[None]] = []
         for _, waiter in group:
             if isinstance(waiter, asyncio.Future):

@@ -1,5 +1,5 @@
-"""The ASGI entry point: answers `/c/{code}`, `/metrics` and `/healthz` itself, forwards every
-other path to the API application.
+"""The process's application: answers `/c/{code}`, `/metrics` and `/healthz` itself, forwards
+every other path to the API application. It speaks RSGI (what `fairclick serve` runs) and ASGI.
 
 The redirect path reads the link from the in-process cache, appends the click to the journal,
 awaits the group commit that makes it durable, and only then answers: no framework routing,
@@ -11,43 +11,45 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from fairclick.domain.ids import new_click_id
-from fairclick.journal.rows import JournalRow
+from fairclick.journal.rows import headers_json
 from fairclick.journal.writer import JournalUnavailable, JournalWriter
 from fairclick.redirect import pages
+from fairclick.redirect.bridge import ASGIApp, Receive, Scope, Send, asgi_over_rsgi
 from fairclick.redirect.cache import LinkCache
 from fairclick.redirect.metrics import CONTENT_TYPE, Metrics
 from fairclick.redirect.request import (
     MAX_PATH,
     Proxies,
+    RequestFacts,
     clean,
     code_of,
     new_visitor_id,
     read_headers,
+    read_rsgi_headers,
     visitor_cookie,
     visitor_from_cookie,
 )
 
 log = logging.getLogger(__name__)
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _HTML = (b"content-type", b"text/html; charset=utf-8")
-_NO_STORE = (b"cache-control", b"no-store")
-_EMPTY = (b"content-length", b"0")
+_HTML_TEXT = ("content-type", "text/html; charset=utf-8")
+_NO_STORE = ("cache-control", "no-store")
+_METRICS_TYPE = CONTENT_TYPE.decode("ascii")
 _PAGES = {404: pages.NOT_FOUND, 405: pages.NOT_FOUND, 410: pages.GONE, 503: pages.UNAVAILABLE}
 
 
+__all__ = ["ASGIApp", "RedirectApp"]
+
+
 class RedirectApp:
-    """The process's ASGI application. `startup()`/`shutdown()` run from the ASGI lifespan
+    """The process's application (RSGI and ASGI). `startup()`/`shutdown()` run from the ASGI lifespan
     (or are called directly by tests and by `fairclick.server`)."""
 
     def __init__(
@@ -110,11 +112,29 @@ class RedirectApp:
                 log.exception("link cache refresh failed; keeping the current copy")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI: what tests drive and what an ASGI server would serve (`fairclick serve` uses
+        `__rsgi__`)."""
         kind = scope["type"]
         if kind == "http":
             path = scope["path"]
             if self.redirect and path.startswith("/c/"):
-                await self._redirect(scope, send)
+                client = scope.get("client")
+                query = scope.get("query_string", b"")
+                status, headers, body = await self.answer(
+                    scope["method"],
+                    path,
+                    query.decode("latin-1") if query else "",
+                    read_headers(scope["headers"]),
+                    client[0] if client else "",
+                    scope.get("scheme", "http"),
+                )
+                raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+                raw.append((b"content-length", str(len(body)).encode()))
+                if scope["method"] == "HEAD":
+                    body = b""
+                start = {"type": "http.response.start", "status": status, "headers": raw}
+                await send(start)
+                await send({"type": "http.response.body", "body": body})
                 return
             if path == "/metrics":  # the redirect and worker roles' metrics, any role
                 body = await asyncio.get_running_loop().run_in_executor(None, self.metrics.render)
@@ -131,24 +151,61 @@ class RedirectApp:
         elif kind == "http":
             await _respond(send, 404, [_HTML], pages.NOT_FOUND)
 
-    async def _redirect(self, scope: Scope, send: Send) -> None:
+    async def __rsgi__(self, scope: Any, proto: Any) -> None:
+        """RSGI (Granian's native interface, what `fairclick serve` runs, ADR 0303): `/c/` is
+        answered with one call into the server, without ASGI's message dictionaries; every
+        other path goes to the API through `asgi_over_rsgi`."""
+        path = scope.path
+        if scope.proto == "http":
+            if self.redirect and path.startswith("/c/"):
+                status, headers, body = await self.answer(
+                    scope.method,
+                    path,
+                    scope.query_string,
+                    read_rsgi_headers(scope.headers),
+                    _rsgi_host(scope.client),
+                    scope.scheme,
+                )
+                # Granian adds content-length and sends no body to HEAD itself.
+                proto.response_bytes(status, headers, body)
+                return
+            if path == "/metrics":
+                body = await asyncio.get_running_loop().run_in_executor(None, self.metrics.render)
+                proto.response_bytes(200, [("content-type", _METRICS_TYPE)], body)
+                return
+            if path == "/healthz":
+                proto.response_bytes(200, [("content-type", "text/plain")], b"ok\n")
+                return
+        if self.api is not None:
+            await asgi_over_rsgi(self.api, scope, proto)
+        elif scope.proto == "http":
+            proto.response_bytes(404, [_HTML_TEXT], pages.NOT_FOUND)
+
+    async def answer(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        facts: RequestFacts,
+        peer: str,
+        scheme: str,
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """The response to a request to `/c/…` (status, headers, body for GET), once the click
+        is durably journaled; both interfaces call it."""
         started = time.perf_counter()
         now = datetime.now(UTC)
-        method = scope["method"]
-        facts = read_headers(scope["headers"])
-        client = scope.get("client")
-        peer = client[0] if client else ""
+        writer = self.writer
         ip = (
             self.proxies.client(peer, facts.forwarded_for, facts.forwarded)
             if facts.forwarded_for or facts.forwarded
             else peer
         )
-        code, well_formed = code_of(scope["path"])
+        code, well_formed = code_of(path)
         link = self.cache.get(code) if well_formed else None
         visitor = visitor_from_cookie(facts.cookie) if facts.cookie else None
         assigned = None if visitor else new_visitor_id()
 
-        location: bytes | None = None
+        location: str | None = None
         active = False
         if method not in ("GET", "HEAD"):
             status = 405
@@ -161,32 +218,33 @@ class RedirectApp:
         else:
             status = 410
 
-        query = scope.get("query_string", b"")
-        path = scope["path"] + ("?" + query.decode("latin-1") if query else "")
-        row = JournalRow(
-            new_click_id(),
-            now,
-            "live",
-            code,
-            clean(path, MAX_PATH),
-            clean(method, 8),
-            status,
-            ip,
-            facts.user_agent,
-            facts.referer,
-            facts.accept_language,
-            facts.headers,
-            visitor,
-            assigned,
-            None,
-            link.link_id if link else None,
-            link.campaign_id if link else None,
-            link.influencer_id if link else None,
-            link.post_id if link else None,
-            active,
-        )
+        # The INSERT's parameters, built here in `rows.COLUMNS` order (what `rows.to_params`
+        # gives for a `JournalRow`): no intermediate row object on the hot path.
         try:
-            await self.writer.append(row)
+            await writer.append_params(
+                (
+                    new_click_id(),
+                    now.isoformat(" ", "microseconds")[:26] if writer.sqlite else now,
+                    "live",
+                    code,
+                    clean(path + "?" + query if query else path, MAX_PATH),
+                    clean(method, 8),
+                    status,
+                    ip,
+                    facts.user_agent,
+                    facts.referer,
+                    facts.accept_language,
+                    headers_json(facts.headers),
+                    visitor,
+                    assigned,
+                    None,
+                    link.link_id if link else None,
+                    link.campaign_id if link else None,
+                    link.influencer_id if link else None,
+                    link.post_id if link else None,
+                    active,
+                )
+            )
         except JournalUnavailable:
             self.metrics.journal_failures.inc()
             status, location, assigned = 503, None, None
@@ -194,27 +252,21 @@ class RedirectApp:
         headers = [_NO_STORE]
         if assigned is not None:
             secure = (
-                self.proxies.scheme(
-                    peer, scope.get("scheme", "http"), facts.forwarded_proto, facts.forwarded
-                )
-                == "https"
+                self.proxies.scheme(peer, scheme, facts.forwarded_proto, facts.forwarded) == "https"
             )
-            headers.append((b"set-cookie", visitor_cookie(assigned, secure)))
+            headers.append(("set-cookie", visitor_cookie(assigned, secure)))
         if location is not None:
-            headers.append((b"location", location))
-            headers.append(_EMPTY)
+            headers.append(("location", location))
             body = b""
         else:
             body = _PAGES[status]
-            headers.append(_HTML)
-            headers.append((b"content-length", str(len(body)).encode()))
+            headers.append(_HTML_TEXT)
             if status == 405:
-                headers.append((b"allow", b"GET, HEAD"))
+                headers.append(("allow", "GET, HEAD"))
             elif status == 503:
-                headers.append((b"retry-after", b"1"))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+                headers.append(("retry-after", "1"))
         self.metrics.count(status, time.perf_counter() - started)
+        return status, headers, body
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Start and stop our parts (the API and pages declare no lifespan of their own)."""
@@ -240,3 +292,9 @@ async def _respond(
     headers = [*headers, (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def _rsgi_host(address: str) -> str:
+    """The host of Granian's `host:port` (`[v6]:port` for IPv6)."""
+    host = address.rsplit(":", 1)[0]
+    return host[1:-1] if host.startswith("[") else host

@@ -53,8 +53,9 @@ class CachedLink:
     campaign_id: int
     influencer_id: int
     post_id: int | None
-    target: bytes | None
-    fallback: bytes | None
+    target: str | None
+    """`safe_location` of the link's destination (printable ASCII), None when unusable."""
+    fallback: str | None
     campaign_status: str
     start_at: datetime
     end_at: datetime
@@ -64,14 +65,18 @@ class CachedLink:
         return self.campaign_status == "active" and self.start_at <= at < self.end_at
 
 
+def _text(location: bytes | None) -> str | None:
+    return location.decode("ascii") if location is not None else None
+
+
 def _entry(row: Any) -> CachedLink:
     return CachedLink(
         link_id=row.id,
         campaign_id=row.campaign_id,
         influencer_id=row.influencer_id,
         post_id=row.post_id,
-        target=safe_location(row.target_url),
-        fallback=safe_location(row.fallback_url),
+        target=_text(safe_location(row.target_url)),
+        fallback=_text(safe_location(row.fallback_url)),
         campaign_status=row.status,
         start_at=row.start_at,
         end_at=row.end_at,

@@ -12,6 +12,7 @@ import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from fairclick.domain.ids import is_valid_code, random_bytes
 
@@ -85,10 +86,10 @@ def new_visitor_id() -> str:
     return base64.urlsafe_b64encode(random_bytes(16)).rstrip(b"=").decode("ascii")
 
 
-def visitor_cookie(visitor_id: str, secure: bool) -> bytes:
+def visitor_cookie(visitor_id: str, secure: bool) -> str:
     """The Set-Cookie value: one year, first-party, not readable by scripts."""
     attrs = f"{VISITOR_COOKIE}={visitor_id}; Max-Age=31536000; Path=/; HttpOnly; SameSite=Lax"
-    return (attrs + "; Secure" if secure else attrs).encode("ascii")
+    return attrs + "; Secure" if secure else attrs
 
 
 class Proxies:
@@ -195,38 +196,58 @@ class RequestFacts:
 
 _UA, _REFERER, _LANGUAGE, _COOKIE, _XFF, _FORWARDED, _XFP = range(7)
 _SPECIAL = {
-    b"user-agent": _UA,
-    b"referer": _REFERER,
-    b"accept-language": _LANGUAGE,
-    b"cookie": _COOKIE,
-    b"x-forwarded-for": _XFF,
-    b"forwarded": _FORWARDED,
-    b"x-forwarded-proto": _XFP,
+    "user-agent": _UA,
+    "referer": _REFERER,
+    "accept-language": _LANGUAGE,
+    "cookie": _COOKIE,
+    "x-forwarded-for": _XFF,
+    "forwarded": _FORWARDED,
+    "x-forwarded-proto": _XFP,
 }
-_KEPT = {name.encode(): name for name in KEPT_HEADERS}
+LOST = "\ufffd"
+"""The value kept for a header whose value the server could not hand over as text."""
+
+
+def read_header_pairs(pairs: Iterable[tuple[str, str]]) -> RequestFacts:
+    """One pass over (lower-case name, value) pairs."""
+    facts = RequestFacts()
+    for name, value in pairs:
+        kind = _SPECIAL.get(name)
+        if kind is None:
+            if name in KEPT_HEADERS:
+                facts.headers[name] = clean(value, MAX_HEADER)
+        elif kind == _UA:
+            facts.user_agent = clean(value, MAX_UA)
+        elif kind == _REFERER:
+            facts.referer = clean(value, MAX_REFERER)
+        elif kind == _LANGUAGE:
+            facts.accept_language = clean(value, MAX_LANGUAGE)
+        elif kind == _COOKIE:
+            facts.cookie = value
+        elif kind == _XFF:
+            facts.forwarded_for = value[:MAX_PATH]
+        elif kind == _FORWARDED:
+            facts.forwarded = value[:MAX_PATH]
+        else:
+            facts.forwarded_proto = value[:16]
+    return facts
 
 
 def read_headers(raw: Iterable[tuple[bytes, bytes]]) -> RequestFacts:
-    """One pass over the ASGI header list (names are lower-case bytes)."""
-    facts = RequestFacts()
-    for name, value in raw:
-        kind = _SPECIAL.get(name)
-        if kind is None:
-            kept = _KEPT.get(name)
-            if kept is not None:
-                facts.headers[kept] = clean(value.decode("utf-8", "replace"), MAX_HEADER)
-        elif kind == _UA:
-            facts.user_agent = clean(value.decode("utf-8", "replace"), MAX_UA)
-        elif kind == _REFERER:
-            facts.referer = clean(value.decode("utf-8", "replace"), MAX_REFERER)
-        elif kind == _LANGUAGE:
-            facts.accept_language = clean(value.decode("latin-1"), MAX_LANGUAGE)
-        elif kind == _COOKIE:
-            facts.cookie = value.decode("latin-1")
-        elif kind == _XFF:
-            facts.forwarded_for = value.decode("latin-1")[:MAX_PATH]
-        elif kind == _FORWARDED:
-            facts.forwarded = value.decode("latin-1")[:MAX_PATH]
-        else:
-            facts.forwarded_proto = value.decode("latin-1")[:16]
-    return facts
+    """An ASGI header list (lower-case byte names; values decoded as UTF-8, invalid bytes
+    becoming U+FFFD)."""
+    return read_header_pairs(
+        (name.decode("latin-1"), value.decode("utf-8", "replace")) for name, value in raw
+    )
+
+
+def read_rsgi_headers(headers: Any) -> RequestFacts:
+    """Granian's RSGI headers. Granian leaves out of `items()` a value that is not visible
+    ASCII (it has no text for it; `keys()` still names it): such a header is kept as `LOST`
+    rather than as if it had not been sent."""
+    items = headers.items()
+    names = headers.keys()
+    if len(items) != len(names):  # repeated headers, or values left out
+        present = {name for name, _ in items}
+        items = [*items, *((name, LOST) for name in names if name not in present)]
+    return read_header_pairs(items)
