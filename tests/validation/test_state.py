@@ -6,7 +6,10 @@ import multiprocessing as mp
 import random
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fairclick.config import load_settings
 from fairclick.validation.context import ValidationContext
@@ -14,10 +17,18 @@ from fairclick.validation.engine import Validator
 from fairclick.validation.enrich.ip import load_fallback_ranges
 from fairclick.validation.enrich.ua import UaClassifier
 from fairclick.validation.state import MemoryState, RecentState, StateUnavailable, make_state
+from fairclick.validation.state.base import VALUE_SIZE
 from fairclick.validation.state.codec import (
+    first_times,
     pack_click_id,
+    pack_click_ids,
+    pack_counters,
+    pack_counters_columns,
     pack_first,
+    pack_firsts,
     unpack_click_id,
+    unpack_counters,
+    unpack_counters_columns,
     unpack_first,
 )
 from fairclick.validation.state.redis import RedisState
@@ -56,6 +67,76 @@ def test_many_keys_survive_growth(state: RecentState) -> None:
     assert all(e == (10_000, value(k % 1000)) for k, e in zip(keys, loaded, strict=True))
 
 
+def test_columns_round_trip_and_agree_with_lists(state: RecentState) -> None:
+    keys = np.array([11, 2**64 - 1, 13, 12], np.uint64)
+    values = np.arange(4 * VALUE_SIZE, dtype=np.uint8).reshape(4, VALUE_SIZE)
+    state.commit_columns(keys[:2], np.array([1000, 2000]), values[:2], 900)
+    # A repeated key: the last row wins, as in `commit`.
+    state.commit_columns(
+        np.array([13, 13, 11], np.uint64), np.array([5, 6, 1500]), values[[2, 3, 0]], 900
+    )
+    loaded = state.load_columns(keys)
+    assert loaded.found.tolist() == [True, True, True, False]
+    assert loaded.expires.tolist() == [1500, 2000, 6, 0]
+    assert (loaded.values[:3] == values[[0, 1, 3]]).all() and not loaded.values[3].any()
+    as_list = state.load(keys.tolist())
+    assert as_list == [
+        (1500, values[0].tobytes()),
+        (2000, values[1].tobytes()),
+        (6, values[3].tobytes()),
+        None,
+    ]
+    empty = state.load_columns(np.zeros(0, np.uint64))
+    assert empty.found.size == 0 and empty.values.shape == (0, VALUE_SIZE)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    batches=st.lists(
+        st.lists(st.tuples(st.integers(1, 3000), st.integers(1, 100)), max_size=400),
+        min_size=1,
+        max_size=6,
+    ),
+    watermark=st.integers(0, 100),
+)
+def test_memory_state_is_a_dict_through_growth_and_expiry(
+    batches: list[list[tuple[int, int]]], watermark: int
+) -> None:
+    """Small keys (home slots cluster, chains wrap round the table end) committed in batches
+    through rebuilds: what is loaded is what a dict holds, minus entries expired at rebuild."""
+    store = MemoryState(capacity=1024)
+    model: dict[int, tuple[int, bytes]] = {}
+    for rows in batches:
+        keys = np.array([k for k, _ in rows], np.uint64)
+        exps = np.array([e for _, e in rows], np.int64)
+        vals = np.array([[k % 251] * VALUE_SIZE for k, _ in rows], np.uint8).reshape(-1, VALUE_SIZE)
+        before = store.rebuilds
+        store.commit_columns(keys, exps, vals, watermark)
+        if store.rebuilds > before:
+            model = {k: e for k, e in model.items() if e[0] > watermark}
+        for k, e in rows:
+            model[k] = (e, bytes([k % 251] * VALUE_SIZE))
+    probe = np.arange(1, 3001, dtype=np.uint64)
+    loaded = store.load_columns(probe)
+    assert len(store) == len(model)
+    for k, found, exp, val in zip(
+        probe.tolist(), loaded.found, loaded.expires.tolist(), loaded.values, strict=True
+    ):
+        assert (k in model) == bool(found)
+        if found:
+            assert (exp, val.tobytes()) == model[k]
+
+
+def test_rebuild_places_wrapping_chains() -> None:
+    """Keys whose homes are the last slots push their chain past the end of the table."""
+    store = MemoryState(capacity=1024)
+    keys = np.array([1023 + 1024 * j for j in range(40)] + list(range(1, 600)), np.uint64)
+    store._place(keys, np.ones(keys.size, np.int64), np.zeros((keys.size, VALUE_SIZE), np.uint8))
+    assert len(store) == keys.size
+    assert store.load_columns(keys).found.all()
+    assert not store.load_columns(np.array([2047 + 1024 * 50, 700], np.uint64)).found.any()
+
+
 def test_memory_state_drops_entries_expired_by_event_time() -> None:
     store = MemoryState(capacity=1024)
     store.commit([(k, 100, value(k)) for k in range(1, 800)], 50)
@@ -69,6 +150,55 @@ def test_click_id_packing() -> None:
     for cid in ("01JCZ3T0Y5V8M8Q6ZJ1S7V0ABC", "line:123456", "k00000042"):
         assert unpack_click_id(pack_click_id(cid)) == cid
     assert unpack_first(pack_first(1_763_356_080_000_001, "x1")) == (1_763_356_080_000_001, "x1")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ids=st.lists(
+        st.one_of(
+            st.text(max_size=30),
+            st.text("0123456789ABCDEFGHJKMNPQRSTVWXYZabcdefghjkmnpqrstvwxyzILOUilou", max_size=27),
+            st.from_regex(r"[0-3][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}", fullmatch=True),
+        ),
+        max_size=20,
+    ),
+    times=st.lists(st.integers(-(2**63), 2**63 - 1), min_size=20, max_size=20),
+)
+def test_vectorised_packing_equals_one_by_one(ids: list[str], times: list[int]) -> None:
+    packed = pack_click_ids(ids)
+    assert packed.shape == (len(ids), 16)
+    assert [row.tobytes() for row in packed] == [pack_click_id(c) for c in ids]
+    ts = np.array(times[: len(ids)], np.int64)
+    firsts = pack_firsts(ts, packed)
+    assert [row.tobytes() for row in firsts] == [
+        pack_first(t, c) for t, c in zip(ts.tolist(), ids, strict=True)
+    ]
+    assert first_times(firsts).tolist() == ts.tolist()
+
+
+@given(
+    counters=st.lists(
+        st.tuples(
+            st.integers(-(2**31), 2**31 - 1),
+            st.integers(0, 2**32 - 1),
+            st.integers(0, 2**32 - 1),
+        ),
+        min_size=2,
+        max_size=20,
+    )
+)
+def test_vectorised_counters_equal_one_by_one(counters: list[tuple[int, int, int]]) -> None:
+    a, b = np.array(counters[::2][: len(counters) // 2]), np.array(counters[1::2])
+    b = b[: a.shape[0]]
+    packed = pack_counters_columns(a, b)
+    assert [row.tobytes() for row in packed] == [
+        pack_counters(tuple(x), tuple(y)) for x, y in zip(a.tolist(), b.tolist(), strict=True)
+    ]
+    ua, ub = unpack_counters_columns(packed)
+    assert ua.tolist() == a.tolist() and ub.tolist() == b.tolist()
+    assert [unpack_counters(row.tobytes()) for row in packed] == [
+        (tuple(x), tuple(y)) for x, y in zip(ua.tolist(), ub.tolist(), strict=True)
+    ]
 
 
 def test_make_state_follows_configuration() -> None:

@@ -1,23 +1,35 @@
 """Rules over recent state (event-time windows): preview timing and fan-out, duplicate, velocity.
 
-They walk the batch in event-time order over a `StateView` (the batch's snapshot of recent state
-plus what earlier clicks of the batch wrote), so splitting a log into batches of any size gives
-the same verdicts. The engine loads the snapshot before and commits the writes after.
+Their meaning is per click, in event-time order, over the batch's snapshot of recent state plus
+what earlier clicks of the batch wrote, so splitting a log into batches of any size gives the
+same verdicts. The engine loads the snapshot before and commits the writes after.
+
+They run over columns (ADR 0405): state keys are uint64 arrays, the snapshot is arrays, velocity
+counts every click with numpy, and duplicate and preview timing walk one at a time only the few
+clicks whose keys repeat in the batch or are found in state. `tests/validation/
+reference_windows.py` keeps the per-click version they are tested against.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+
+import numpy as np
 
 from fairclick.validation.context import ValidationContext
 from fairclick.validation.enrich.batch import EnrichedBatch
 from fairclick.validation.rules.request import Hit, Hits, missing_browser_headers
-from fairclick.validation.state.base import Entry, state_key
+from fairclick.validation.state.base import VALUE_SIZE, Columns, Entry, state_key
 from fairclick.validation.state.codec import (
+    pack_click_ids,
     pack_counters,
+    pack_counters_columns,
     pack_first,
+    pack_firsts,
     unpack_counters,
+    unpack_counters_columns,
     unpack_first,
 )
 
@@ -35,8 +47,7 @@ FEDIVERSE = {
     "Lemmy",
 }
 _EPOCH_OFFSET_S = 946_684_800  # 2000-01-01 in Unix seconds: state expiry counts from there
-_MASK = (1 << 64) - 1
-_MIX = 0x9E3779B97F4A7C15
+_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,82 +87,187 @@ def state_seconds(ts_us: int) -> int:
     return ts_us // US - _EPOCH_OFFSET_S
 
 
-@dataclass(frozen=True, slots=True)
-class ClickKeys:
-    """The state keys of one click: preview timing and fan-out of its link, dedupe by visitor
-    and by IP+UA, velocity by visitor, IP and subnet (0 when the click has no IP)."""
-
-    preview: int
-    fanout: int
-    dedupe_visitor: int
-    dedupe_alt: int
-    rate_visitor: int
-    rate_ip: int
-    rate_subnet: int
-
-    def all(self) -> tuple[int, ...]:
-        """Every non-zero key."""
-        return tuple(
-            k
-            for k in (
-                self.preview,
-                self.fanout,
-                self.dedupe_visitor,
-                self.dedupe_alt,
-                self.rate_visitor,
-                self.rate_ip,
-                self.rate_subnet,
-            )
-            if k
-        )
-
-
 _KINDS = {name: state_key("kind", name) for name in ("pv", "fo", "dd", "vv", "vi", "vs")}
 
 
-def _hex_key(text: str, skip: int) -> int:
-    # The keyed IP hash and the cookie-less visitor key are already uniform hex digests: their
-    # first 64 bits are a key as good as a second hash of them, at a fraction of the cost.
-    return int(text[skip : skip + 16], 16) or 1
+def _string_key(text: str) -> int:
+    # The cookie-less visitor key (`h:` + 32 hex) is already a uniform digest: its first 64
+    # bits are a key as good as a second hash of it, at a fraction of the cost.
+    if text.startswith("h:") and len(text) == 34:
+        return int(text[2:18], 16) or 1
+    return state_key("s", text)
 
 
-def click_keys(batch: EnrichedBatch, memo: dict[str, int] | None = None) -> list[ClickKeys]:
-    """The keys of every click: each distinct string hashed once (stable across processes),
-    then mixed with the key kind. `memo` (string → hash) may be kept across batches."""
-    if memo is None:
-        memo = {}
+class _StringKeys(dict[str, int]):
+    def __missing__(self, text: str) -> int:
+        key = self[text] = _string_key(text)
+        return key
 
-    def h(text: str) -> int:
-        found = memo.get(text)
-        if found is None:
-            if text.startswith("h:") and len(text) == 34:
-                found = _hex_key(text, 2)
-            else:
-                found = state_key("s", text)
-            memo[text] = found
-        return found
 
-    pv, fo, dd, vv, vi, vs = (_KINDS[k] for k in ("pv", "fo", "dd", "vv", "vi", "vs"))
-    out = []
-    for i in range(len(batch)):
-        # Each key is (a * _MIX mod 2^64) ^ b ^ kind, never 0.
-        scope = (h(batch.scope[i]) * _MIX) & _MASK
-        visitor, alt = h(batch.visitor_key[i]), h(batch.alt_key[i])
-        parsed = batch.parsed_ip[i]
-        ip_text = batch.ip_hash[i]
-        ip = _hex_key(ip_text, 0) if ip_text else 0
-        out.append(
-            ClickKeys(
-                (scope ^ pv) or 1,
-                (scope ^ fo) or 1,
-                (scope ^ visitor ^ dd) or 1,
-                (scope ^ alt ^ dd) or 1,
-                (((visitor * _MIX) & _MASK) ^ vv) or 1,
-                ((((ip * _MIX) & _MASK) ^ vi) or 1) if ip else 0,
-                ((((h(parsed.prefix) * _MIX) & _MASK) ^ vs) or 1) if parsed is not None else 0,
+class _IpKeys(dict[str, int]):
+    # The keyed IP hash (32 hex) is a digest too; "" (no address) has no key.
+    def __missing__(self, text: str) -> int:
+        key = self[text] = (int(text[:16], 16) or 1) if text else 0
+        return key
+
+
+class KeyMemo:
+    """String → 64-bit hash, kept across batches (returning visitors, busy links and subnets);
+    pure functions of the string, so keeping them cannot change a verdict."""
+
+    def __init__(self) -> None:
+        self.strings = _StringKeys()
+        self.ips = _IpKeys()
+
+    def __len__(self) -> int:
+        return len(self.strings) + len(self.ips)
+
+    def clear(self) -> None:
+        """Forget every hash."""
+        self.strings.clear()
+        self.ips.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class KeyColumns:
+    """Per click (row i = click i of the batch): event time in µs and in state seconds, and the
+    state keys as uint64 columns: preview timing and fan-out of its link, dedupe by visitor and
+    by IP+UA, velocity by visitor, IP and subnet (0 when the click has no IP)."""
+
+    ts_us: np.ndarray
+    now_s: np.ndarray
+    has_ip: np.ndarray
+    preview: np.ndarray
+    fanout: np.ndarray
+    dedupe_visitor: np.ndarray
+    dedupe_alt: np.ndarray
+    rate_visitor: np.ndarray
+    rate_ip: np.ndarray
+    rate_subnet: np.ndarray
+
+    def distinct(self) -> np.ndarray:
+        """Every non-zero key of the batch, sorted, once."""
+        every = np.unique(
+            np.concatenate(
+                (
+                    self.preview,
+                    self.fanout,
+                    self.dedupe_visitor,
+                    self.dedupe_alt,
+                    self.rate_visitor,
+                    self.rate_ip,
+                    self.rate_subnet,
+                )
             )
         )
-    return out
+        return every[1:] if every.size and every[0] == 0 else every
+
+
+def _mixed(values: np.ndarray, kind: str) -> np.ndarray:
+    mixed = (values * _MIX) ^ np.uint64(_KINDS[kind])
+    mixed[mixed == 0] = 1  # 0 marks an empty slot
+    return mixed
+
+
+def click_keys(batch: EnrichedBatch, memo: KeyMemo | None = None) -> KeyColumns:
+    """The keys of every click: each distinct string hashed once (stable across processes,
+    `memo` may be kept across batches), then mixed with the key kind in uint64 arithmetic:
+    each key is (a * _MIX mod 2^64) ^ b ^ kind, never 0."""
+    memo = memo if memo is not None else KeyMemo()
+    n = len(batch)
+    strings = memo.strings.__getitem__
+
+    def column(texts: Iterable[str], lookup: Callable[[str], int] = strings) -> np.ndarray:
+        return np.fromiter(map(lookup, texts), np.uint64, n)
+
+    ts_us = np.fromiter(batch.ts_us, np.int64, n)
+    parsed = batch.parsed_ip
+    has_prefix = np.fromiter((p is not None for p in parsed), bool, n)
+    scope = column(batch.scope) * _MIX
+    visitor, alt = column(batch.visitor_key), column(batch.alt_key)
+    ip = column(batch.ip_hash, memo.ips.__getitem__)
+    prefix = column(p.prefix if p is not None else "" for p in parsed)
+    has_ip = ip != 0
+    return KeyColumns(
+        ts_us=ts_us,
+        now_s=ts_us // US - _EPOCH_OFFSET_S,
+        has_ip=has_ip,
+        preview=_nonzero(scope ^ np.uint64(_KINDS["pv"])),
+        fanout=_nonzero(scope ^ np.uint64(_KINDS["fo"])),
+        dedupe_visitor=_nonzero(scope ^ visitor ^ np.uint64(_KINDS["dd"])),
+        dedupe_alt=_nonzero(scope ^ alt ^ np.uint64(_KINDS["dd"])),
+        rate_visitor=_mixed(visitor, "vv"),
+        rate_ip=np.where(has_ip, _mixed(ip, "vi"), np.uint64(0)),
+        rate_subnet=np.where(has_prefix, _mixed(prefix, "vs"), np.uint64(0)),
+    )
+
+
+def _nonzero(keys: np.ndarray) -> np.ndarray:
+    keys[keys == 0] = 1
+    return keys
+
+
+class Snapshot:
+    """The batch's recent state as columns (`keys` sorted and distinct, `loaded` their entries)
+    and the writes of its rules, committed together after the batch."""
+
+    def __init__(self, keys: np.ndarray, loaded: Columns) -> None:
+        self.keys, self.loaded = keys, loaded
+        self._writes: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def rows(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each key: its row in the snapshot and whether state held it (key 0: never)."""
+        if not self.keys.size:
+            return np.zeros(keys.size, np.int64), np.zeros(keys.size, bool)
+        rows = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
+        return rows, self.loaded.found[rows] & (self.keys[rows] == keys)
+
+    def live(self, keys: np.ndarray, now_s: np.ndarray) -> np.ndarray:
+        """Whether state held each key unexpired at event time `now_s`."""
+        rows, found = self.rows(keys)
+        return found & (self.loaded.expires[rows] > now_s)
+
+    def view(self, keys: np.ndarray) -> StateView:
+        """A dict view of `keys` for rules that walk some clicks one at a time."""
+        keys = np.unique(keys)
+        rows, found = self.rows(keys)
+        rows = rows[found]
+        blob = self.loaded.values[rows].tobytes()
+        expires = self.loaded.expires[rows].tolist()
+        return StateView(
+            {
+                k: (e, blob[j * VALUE_SIZE : (j + 1) * VALUE_SIZE])
+                for j, (k, e) in enumerate(zip(keys[found].tolist(), expires, strict=True))
+            }
+        )
+
+    def put(self, keys: np.ndarray, expires: np.ndarray, values: np.ndarray) -> None:
+        """Write rows (committed after the batch)."""
+        if keys.size:
+            self._writes.append((keys, expires, values))
+
+    def put_view(self, view: StateView) -> None:
+        """Write what a `StateView` wrote."""
+        if view.dirty:
+            dirty = view.dirty
+            self.put(
+                np.fromiter(dirty, np.uint64, len(dirty)),
+                np.fromiter((e for e, _ in dirty.values()), np.int64, len(dirty)),
+                np.frombuffer(b"".join(v for _, v in dirty.values()), np.uint8).reshape(
+                    -1, VALUE_SIZE
+                ),
+            )
+
+    def writes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every write as (keys, expires, values) columns."""
+        if not self._writes:
+            return (
+                np.zeros(0, np.uint64),
+                np.zeros(0, np.int64),
+                np.zeros((0, VALUE_SIZE), np.uint8),
+            )
+        keys, expires, values = zip(*self._writes, strict=True)
+        return np.concatenate(keys), np.concatenate(expires), np.concatenate(values)
 
 
 def _bump_one(counter: list[int], now_s: int, ts_us: int, width: int) -> float:
@@ -217,36 +333,60 @@ class Counters:
 
 
 def preview_timing(
-    batch: EnrichedBatch, ctx: ValidationContext, view: StateView, keys: list[ClickKeys], hits: Hits
+    batch: EnrichedBatch, ctx: ValidationContext, snap: Snapshot, keys: KeyColumns, hits: Hits
 ) -> Hits:
     """Strengthen or add `link_preview` hits from timing: a browser-UA fetch missing browser
     headers within 10 s after a preview of the same link, and browser-UA fetches from hosting
-    networks during a fediverse fan-out (many instances fetching one link within a minute)."""
+    networks during a fediverse fan-out (many instances fetching one link within a minute).
+
+    Only clicks with a hit, browser-UA clicks from a hosting network, and browser-UA clicks
+    without browser headers on a link whose preview record is in state or may be written in
+    this batch can change anything: those are walked in order; the others are left as they
+    are."""
     out = dict(hits)
+    n = len(batch)
+    browser = np.fromiter((u.category == "browser" for u in batch.ua), bool, n)
+    writers = browser & np.fromiter((h is not None for h in batch.hosting), bool, n)
+    writers[list(hits)] = True  # only a click with a hit (maybe found here) writes a record
+    live = snap.live(keys.preview, keys.now_s) | np.isin(keys.preview, keys.preview[writers])
+    # A browser click with no hit that writes nothing can only gain a hit by missing browser
+    # headers right after a preview of its link.
+    followers = [
+        i
+        for i in np.flatnonzero(browser & live & ~writers).tolist()
+        if missing_browser_headers(batch, i, ctx)
+    ]
+    walk = np.flatnonzero(writers)
+    if followers:
+        walk = np.union1d(walk, followers)
+    if not walk.size:
+        return out
+    view = snap.view(np.concatenate((keys.preview[walk], keys.fanout[walk])))
     fanout = Counters(view, FANOUT_WINDOWS)
-    for i in range(len(batch)):
+    previews, fanouts = keys.preview[walk].tolist(), keys.fanout[walk].tolist()
+    for i, preview_key, fanout_key in zip(walk.tolist(), previews, fanouts, strict=True):
         ts, ua = batch.ts_us[i], batch.ua[i]
         hit = out.get(i)
         if hit is None and ua.category != "browser":
             continue
         now_s = state_seconds(ts)
         if hit is not None and ua.bot_name in FEDIVERSE:
-            count = fanout.bump(keys[i].fanout, ts)[0]
+            count = fanout.bump(fanout_key, ts)[0]
             out[i] = hit = Hit(
                 hit.strength, {**hit.evidence, "fanout_requests_60s": round(count, 1)}
             )
         elif hit is None and batch.hosting[i] is not None:
-            count = fanout.recent(keys[i].fanout, ts)
-            if count >= FANOUT_MIN:
+            recent = fanout.recent(fanout_key, ts)
+            if recent >= FANOUT_MIN:
                 out[i] = hit = Hit(
                     "strong",
                     {
                         "signal": "browser UA from a hosting network during a fediverse fan-out",
-                        "fanout_requests_60s": count,
+                        "fanout_requests_60s": recent,
                         "asn": batch.ip_info[i].asn,
                     },
                 )
-        last = view.get(keys[i].preview, now_s)
+        last = view.get(preview_key, now_s)
         if last is not None and (hit is None or hit.strength == "weak"):
             prev_ts, prev_id = unpack_first(last)
             close = 0 <= ts - prev_ts <= PREVIEW_FOLLOW_US
@@ -266,46 +406,78 @@ def preview_timing(
                 )
         if hit is not None and hit.strength != "weak":
             view.put(
-                keys[i].preview,
+                preview_key,
                 now_s + PREVIEW_FOLLOW_US // US + 2,
                 pack_first(ts, batch.clicks[i].click_id),
             )
     fanout.flush()
+    snap.put_view(view)
     return out
 
 
 def duplicate(
     batch: EnrichedBatch,
     ctx: ValidationContext,
-    view: StateView,
-    keys: list[ClickKeys],
-    invalid: list[bool],
+    snap: Snapshot,
+    keys: KeyColumns,
+    invalid: np.ndarray,
 ) -> Hits:
     """Same visitor (cookie key, or IP hash + UA for cookie-less repeats) on the same link (or
     URL path in an audit) inside the campaign's dedupe window, counted from the first click
-    that was not already invalid."""
+    that was not already invalid.
+
+    A click whose keys no other click of the batch has and state does not hold opens a window
+    (one numpy pass for all of them); the others are walked one at a time, in order."""
+    counted = np.flatnonzero(~invalid)
+    if not counted.size:
+        return {}
+    visitor = keys.dedupe_visitor[counted]
+    alt_used = (keys.dedupe_alt != keys.dedupe_visitor) & keys.has_ip
+    alt = np.where(alt_used, keys.dedupe_alt, np.uint64(0))[counted]
+    now_s = keys.now_s[counted]
+    every = np.sort(np.concatenate((visitor, alt[alt != 0])))
+    repeated = every[1:][every[1:] == every[:-1]]
+    shared = np.isin(visitor, repeated) | snap.live(visitor, now_s)
+    shared |= (alt != 0) & (np.isin(alt, repeated) | snap.live(alt, now_s))
+
+    campaigns = [batch.clicks[i].campaign_id for i in counted.tolist()]
+    windows = {c: ctx.policy_for(c).dedupe_window for c in set(campaigns)}
+    window_us = {c: w // timedelta(microseconds=1) for c, w in windows.items()}
+    opens = np.flatnonzero(~shared)
+    if opens.size:
+        rows = counted[opens]
+        opened_at = keys.ts_us[rows]
+        width = np.fromiter((window_us[campaigns[j]] for j in opens.tolist()), np.int64)
+        expires = (opened_at + width) // US - _EPOCH_OFFSET_S + 1
+        ids = [batch.clicks[i].click_id for i in rows.tolist()]
+        values = pack_firsts(opened_at, pack_click_ids(ids))
+        with_alt = alt[opens] != 0
+        snap.put(
+            np.concatenate((visitor[opens], alt[opens][with_alt])),
+            np.concatenate((expires, expires[with_alt])),
+            np.concatenate((values, values[with_alt])),
+        )
+    walked = np.flatnonzero(shared)
+    if not walked.size:
+        return {}
+    view = snap.view(np.concatenate((visitor[walked], alt[walked])))
     hits: Hits = {}
-    windows: dict[int | None, timedelta] = {}
-    for i in range(len(batch)):
-        if invalid[i]:
-            continue
+    for j in walked.tolist():
+        i = int(counted[j])
         ts = batch.ts_us[i]
-        now_s = state_seconds(ts)
-        campaign = batch.clicks[i].campaign_id
-        window = windows.get(campaign)
-        if window is None:
-            window = windows[campaign] = ctx.policy_for(campaign).dedupe_window
-        window_us = window // timedelta(microseconds=1)
+        now_s_i = state_seconds(ts)
+        window = windows[campaigns[j]]
+        window_w = window_us[campaigns[j]]
         own = "visitor cookie" if batch.visitor_key[i].startswith("v:") else "ip+user agent"
-        candidates = [(own, keys[i].dedupe_visitor)]
-        if keys[i].dedupe_alt != keys[i].dedupe_visitor and batch.ip_hash[i]:
-            candidates.append(("ip+user agent", keys[i].dedupe_alt))
+        candidates = [(own, int(visitor[j]))]
+        if alt[j]:
+            candidates.append(("ip+user agent", int(alt[j])))
         for matched_on, key in candidates:
-            raw = view.get(key, now_s)
+            raw = view.get(key, now_s_i)
             if raw is None:
                 continue
             first_ts, first_id = unpack_first(raw)
-            if 0 <= ts - first_ts < window_us:
+            if 0 <= ts - first_ts < window_w:
                 hits[i] = Hit(
                     "certain",
                     {
@@ -318,55 +490,135 @@ def duplicate(
                 )
                 break
         else:
-            expires = state_seconds(ts + window_us) + 1
+            expires_s = state_seconds(ts + window_w) + 1
             value = pack_first(ts, batch.clicks[i].click_id)
             for _, key in candidates:
-                view.put(key, expires, value)
+                view.put(key, expires_s, value)
+    snap.put_view(view)
     return hits
+
+
+def _sliding(
+    runs: _Runs, now_s: np.ndarray, ts_us: np.ndarray, width: int, start: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`_bump_one` over every entry at once. Entries are sorted by (key, time) in `runs`;
+    `start` is each run's counter before the batch (bucket, current, previous). Returns the
+    estimated count after each entry and each run's counter after the batch."""
+    m = now_s.size
+    bucket = now_s // width
+    new_group = runs.new.copy()
+    new_group[1:] |= bucket[1:] != bucket[:-1]
+    starts = np.flatnonzero(new_group)
+    group = np.cumsum(new_group) - 1
+    size = np.diff(np.append(starts, m))
+    g_bucket = bucket[starts]
+    g_first = runs.new[starts]
+    s_bucket, s_cur, s_prev = start[runs.id[starts]].T
+    # The first group of a run continues the counter from state; a later one follows the group
+    # before it (same key, earlier bucket). A gap of more than one bucket, or going back in
+    # time, restarts the counter.
+    cur0 = np.where(g_first & (g_bucket == s_bucket), s_cur, 0)
+    final = cur0 + size
+    before_bucket = np.empty_like(g_bucket)
+    before_final = np.empty_like(final)
+    before_bucket[1:], before_final[1:] = g_bucket[:-1], final[:-1]
+    before_bucket[:1], before_final[:1] = 0, 0  # group 0 is always a run's first
+    from_state = np.where(
+        g_bucket == s_bucket, s_prev, np.where(g_bucket - 1 == s_bucket, s_cur, 0)
+    )
+    from_before = np.where(before_bucket == g_bucket - 1, before_final, 0)
+    g_prev = np.where(g_first, from_state, from_before)
+
+    cur = cur0[group] + (np.arange(m) - starts[group] + 1)
+    prev = g_prev[group]
+    into = (ts_us - (bucket * width + _EPOCH_OFFSET_S) * US) / (width * US)
+    estimate = np.where(prev == 0, cur, prev * (1.0 - np.clip(into, 0.0, 1.0)) + cur)
+    last = group[runs.ends]
+    return estimate.astype(np.float64), np.stack((g_bucket[last], final[last], g_prev[last]), 1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Runs:
+    """Entries sorted by key: where each key's run starts (`new`), its run number (`id`),
+    the first and last entry of every run."""
+
+    new: np.ndarray
+    id: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+    @classmethod
+    def of(cls, sorted_keys: np.ndarray) -> _Runs:
+        """The runs of equal keys in `sorted_keys`."""
+        new = np.ones(sorted_keys.size, bool)
+        new[1:] = sorted_keys[1:] != sorted_keys[:-1]
+        starts = np.flatnonzero(new)
+        ends = np.append(starts[1:], sorted_keys.size) - 1
+        return cls(new, np.cumsum(new) - 1, starts, ends)
+
+
+_SOURCES = ("visitor", "ip", "subnet")
+_STRONG_SOURCES = (True, True, False)
 
 
 def velocity(
     batch: EnrichedBatch,
     ctx: ValidationContext,
-    view: StateView,
-    keys: list[ClickKeys],
-    invalid: list[bool],
+    snap: Snapshot,
+    keys: KeyColumns,
+    invalid: np.ndarray,
     limits: VelocityLimits,
 ) -> Hits:
     """More clicks than a person makes from one visitor, IP or /24-/48 subnet in sliding
-    windows of 60 s and 1 h (every click that is not already invalid is counted)."""
-    hits: Hits = {}
-    counters = Counters(view, limits.windows)
+    windows of 60 s and 1 h (every click that is not already invalid is counted).
+
+    Counted for all clicks at once: (click, source) entries sorted by (key, time), counts
+    within each (key, bucket) group, previous-bucket counts from the group before or state."""
+    by_source = np.stack((keys.rate_visitor, keys.rate_ip, keys.rate_subnet), axis=1)
+    clicks, sources = np.nonzero((by_source != 0) & ~invalid[:, None])  # by click, then source
+    if not clicks.size:
+        return {}
+    entry_keys = by_source[clicks, sources]
+    order = np.argsort(entry_keys, kind="stable")
+    entry_keys, clicks, sources = entry_keys[order], clicks[order], sources[order]
+    runs = _Runs.of(entry_keys)
+    now_s, ts_us = keys.now_s[clicks], keys.ts_us[clicks]
+    run_keys = entry_keys[runs.starts]
+    rows, found = snap.rows(run_keys)
+    found &= snap.loaded.expires[rows] > now_s[runs.starts]
+    first, second = unpack_counters_columns(snap.loaded.values[rows])
+    first[~found], second[~found] = (-1, 0, 0), (-1, 0, 0)
     w1, w2 = limits.windows
-    sources = (
-        ("visitor", limits.visitor, True),
-        ("ip", limits.ip, True),
-        ("subnet", limits.subnet, False),
-    )
-    bump, ts_us = counters.bump, batch.ts_us
-    for i in range(len(batch)):
-        if invalid[i]:
-            continue
-        ts, k = ts_us[i], keys[i]
-        found = []
-        strong = False
-        for (kind, (lim1, lim2), is_strong), key in zip(
-            sources, (k.rate_visitor, k.rate_ip, k.rate_subnet), strict=True
-        ):
-            if not key:
-                continue
-            c1, c2 = bump(key, ts)
-            if c1 > lim1:
-                found.append(
-                    {"source": kind, "window_seconds": w1, "clicks": round(c1, 1), "limit": lim1}
-                )
-                strong = strong or is_strong
-            if c2 > lim2:
-                found.append(
-                    {"source": kind, "window_seconds": w2, "clicks": round(c2, 1), "limit": lim2}
-                )
-                strong = strong or is_strong
-        if found:
-            hits[i] = Hit("strong" if strong else "weak", {"exceeded": found})
-    counters.flush()
-    return hits
+    c1, end1 = _sliding(runs, now_s, ts_us, w1, first)
+    c2, end2 = _sliding(runs, now_s, ts_us, w2, second)
+    keep = 2 * max(limits.windows) + 1
+    snap.put(run_keys, now_s[runs.ends] + keep, pack_counters_columns(end1, end2))
+
+    bounds = (limits.visitor, limits.ip, limits.subnet)
+    lim1 = np.array([b[0] for b in bounds])[sources]
+    lim2 = np.array([b[1] for b in bounds])[sources]
+    over1, over2 = c1 > lim1, c2 > lim2
+    exceeding = np.flatnonzero(over1 | over2)
+    if not exceeding.size:
+        return {}
+    exceeding = exceeding[np.lexsort((sources[exceeding], clicks[exceeding]))]
+    by_click: dict[int, tuple[list[dict[str, object]], list[bool]]] = {}
+    for e in exceeding.tolist():
+        i, s = int(clicks[e]), int(sources[e])
+        exceeded, strong = by_click.setdefault(i, ([], [False]))
+        kind, (lim1_s, lim2_s) = _SOURCES[s], bounds[s]
+        if over1[e]:
+            clicks1 = round(float(c1[e]), 1)
+            exceeded.append(
+                {"source": kind, "window_seconds": w1, "clicks": clicks1, "limit": lim1_s}
+            )
+        if over2[e]:
+            clicks2 = round(float(c2[e]), 1)
+            exceeded.append(
+                {"source": kind, "window_seconds": w2, "clicks": clicks2, "limit": lim2_s}
+            )
+        strong[0] = strong[0] or _STRONG_SOURCES[s]
+    return {
+        i: Hit("strong" if strong[0] else "weak", {"exceeded": exceeded})
+        for i, (exceeded, strong) in by_click.items()
+    }

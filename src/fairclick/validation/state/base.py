@@ -5,6 +5,9 @@ event-time order, and writes what changed at once (`commit`). Keys are 64-bit ha
 fixed 24-byte records encoded by the rules (`codec.py`); each entry carries its expiry in
 event-time seconds, so a replay of an old log expires entries exactly as the live path did.
 
+Two forms of the same contract: `load`/`commit` over Python lists (one entry at a time), and
+`load_columns`/`commit_columns` over numpy columns (what the engine uses: no per-key objects).
+
 Ordering between processes: a batch may carry a sequence number. A shared implementation makes
 batch n's `load` wait until batch n-1 has committed, so several workers on several machines
 produce the verdicts one process would (determinism). A failing store raises
@@ -15,8 +18,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
+
+import numpy as np
 
 VALUE_SIZE = 24
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # expiry seconds are counted from here (fits uint32)
@@ -26,6 +32,21 @@ Entry = tuple[int, bytes]  # (expires_at in event-time seconds since EPOCH, 24-b
 
 class StateUnavailable(RuntimeError):
     """The shared state store cannot be reached or answered wrongly; retry the batch later."""
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Entries as columns, row i for key i: `found` (bool), `expires` (int64 event-time seconds,
+    0 where not found) and `values` (uint8, one 24-byte row per key, zeros where not found)."""
+
+    found: np.ndarray
+    expires: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> Columns:
+        """`n` rows, none found."""
+        return cls(np.zeros(n, bool), np.zeros(n, np.int64), np.zeros((n, VALUE_SIZE), np.uint8))
 
 
 class RecentState(Protocol):
@@ -44,9 +65,38 @@ class RecentState(Protocol):
         done, atomically with the writes."""
         ...
 
+    def load_columns(self, keys: np.ndarray, seq: int | None = None) -> Columns:
+        """`load` for distinct uint64 `keys`, as columns in the order of `keys`."""
+        ...
+
+    def commit_columns(
+        self,
+        keys: np.ndarray,
+        expires: np.ndarray,
+        values: np.ndarray,
+        watermark: int,
+        seq: int | None = None,
+    ) -> None:
+        """`commit` of uint64 `keys` with int64 `expires` and (n, 24) uint8 `values` (the last
+        row wins for a repeated key)."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...
+
+
+def last_wins(
+    keys: np.ndarray, expires: np.ndarray, values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows of distinct keys, keeping the last row of a repeated key (as a commit would)."""
+    reversed_keys = keys[::-1]
+    distinct, first = np.unique(reversed_keys, return_index=True)
+    if distinct.size == keys.size:
+        return keys, expires, values
+    rows = keys.size - 1 - first
+    rows.sort()  # keep commit order (not needed for correctness; makes commits reproducible)
+    return keys[rows], expires[rows], values[rows]
 
 
 def state_key(kind: str, *parts: str) -> int:

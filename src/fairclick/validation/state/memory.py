@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from fairclick.validation.state.base import VALUE_SIZE, Entry
+from fairclick.validation.state.base import VALUE_SIZE, Columns, Entry, last_wins
 
 _MAX_FILL = 0.9
 _TARGET_FILL = 0.75
@@ -86,35 +86,53 @@ class MemoryState:
             return []
         wanted = np.fromiter(keys, np.uint64, len(keys))
         uniq, inverse = np.unique(wanted, return_inverse=True)
-        if uniq.size == wanted.size:  # distinct keys (what the engine passes): no re-indexing
-            slot, found = self._probe(wanted)
-            hit = np.flatnonzero(found)
-            slots = slot[hit]
-        else:
-            slot, found = self._probe(uniq)
-            hit = np.flatnonzero(found[inverse])
-            slots = slot[inverse[hit]]
-        expires = self.expires[slots].tolist()
-        blob = self.values[slots].tobytes()
+        loaded = self.load_columns(uniq)
+        hit = np.flatnonzero(loaded.found[inverse])
+        rows = inverse[hit]
+        expires = loaded.expires[rows].tolist()
+        blob = loaded.values[rows].tobytes()
         out: list[Entry | None] = [None] * len(keys)
         for j, (i, exp) in enumerate(zip(hit.tolist(), expires, strict=True)):
             out[i] = (exp, blob[j * VALUE_SIZE : (j + 1) * VALUE_SIZE])
+        return out
+
+    def load_columns(self, keys: np.ndarray, seq: int | None = None) -> Columns:
+        """The entries of distinct `keys` as columns (one vectorised probe)."""
+        out = Columns.empty(keys.size)
+        if not keys.size:
+            return out
+        slot, found = self._probe(keys.astype(np.uint64, copy=False))
+        slots = slot[found]
+        out.found[:] = found
+        out.expires[found] = self.expires[slots]
+        out.values[found] = self.values[slots]
         return out
 
     def commit(
         self, entries: Sequence[tuple[int, int, bytes]], watermark: int, seq: int | None = None
     ) -> None:
         """Write entries (the last one wins for a repeated key)."""
+        keys = np.fromiter((e[0] for e in entries), np.uint64, len(entries))
+        exps = np.fromiter((e[1] for e in entries), np.int64, len(entries))
+        vals = np.frombuffer(b"".join(e[2] for e in entries), np.uint8)
+        self.commit_columns(keys, exps, vals.reshape(-1, VALUE_SIZE), watermark, seq)
+
+    def commit_columns(
+        self,
+        keys: np.ndarray,
+        expires: np.ndarray,
+        values: np.ndarray,
+        watermark: int,
+        seq: int | None = None,
+    ) -> None:
+        """Write rows (the last one wins for a repeated key)."""
         self.watermark = max(self.watermark, watermark)
-        if not entries:
+        if not keys.size:
             return
-        latest = {key: (exp, value) for key, exp, value in entries}
-        if (self.used + len(latest)) > _MAX_FILL * self.capacity:
-            self._rebuild(self.used + len(latest))
-        keys = np.fromiter(latest, np.uint64, len(latest))
-        exps = np.fromiter((v[0] for v in latest.values()), np.uint32, len(latest))
-        vals = np.frombuffer(b"".join(v[1] for v in latest.values()), np.uint8)
-        self._insert(keys, exps, vals.reshape(-1, VALUE_SIZE))
+        keys, expires, values = last_wins(keys.astype(np.uint64, copy=False), expires, values)
+        if (self.used + keys.size) > _MAX_FILL * self.capacity:
+            self._rebuild(self.used + keys.size)
+        self._insert(keys, expires.astype(np.uint32), values)
 
     def _insert(self, keys: np.ndarray, exps: np.ndarray, vals: np.ndarray) -> None:
         slot, found = self._probe(keys)
@@ -149,7 +167,26 @@ class MemoryState:
         self._alloc(capacity)
         self.rebuilds += 1
         if keys.size:
-            self._insert(keys, exps, vals)
+            self._place(keys, exps, vals)
+
+    def _place(self, keys: np.ndarray, exps: np.ndarray, vals: np.ndarray) -> None:
+        """Insert distinct keys into an empty table without probing: in order of home slot,
+        each key takes the first slot at or after its home past the previous key's slot
+        (what linear probing gives; a running maximum). Keys pushed past the end wrap round
+        through `_insert`."""
+        home = (keys % np.uint64(self.capacity)).astype(np.int64)
+        order = np.argsort(home, kind="stable")
+        step = np.arange(order.size, dtype=np.int64)
+        slot = np.maximum.accumulate(home[order] - step) + step
+        inside = slot < self.capacity
+        rows, slots = order[inside], slot[inside]
+        self.keys[slots] = keys[rows]
+        self.expires[slots] = exps[rows]
+        self.values[slots] = vals[rows]
+        self.used += rows.size
+        wrapped = order[~inside]
+        if wrapped.size:
+            self._insert(keys[wrapped], exps[wrapped], vals[wrapped])
 
     def close(self) -> None:
         """Nothing to release."""

@@ -12,11 +12,12 @@ treats as "retry this batch later" (ADR 0402).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+import numpy as np
 import redis
 
-from fairclick.validation.state.base import VALUE_SIZE, Entry, StateUnavailable
+from fairclick.validation.state.base import VALUE_SIZE, Columns, Entry, StateUnavailable, last_wins
 
 _GRACE_SECONDS = 3600
 
@@ -42,21 +43,40 @@ class RedisState:
 
     def load(self, keys: Sequence[int], seq: int | None = None) -> list[Entry | None]:
         """MGET of every key, after waiting (with `seq`) for batch seq-1 to have committed."""
-        try:
-            if seq is not None:
-                self._wait_turn(seq)
-            if not keys:
-                return []
-            raw = self.client.mget([self._key(k) for k in keys])
-        except redis.RedisError as exc:
-            raise StateUnavailable(f"Redis validation state unavailable: {exc}") from None
         out: list[Entry | None] = []
-        for item in raw:
+        for item in self._mget(keys, seq):
             if item is None or len(item) != 4 + VALUE_SIZE:
                 out.append(None)
             else:
                 out.append((int.from_bytes(item[:4], "big"), bytes(item[4:])))
         return out
+
+    def load_columns(self, keys: np.ndarray, seq: int | None = None) -> Columns:
+        """`load` as columns: one MGET, the answers decoded with numpy."""
+        raw = self._mget(keys.tolist(), seq)
+        out = Columns.empty(len(raw))
+        size = 4 + VALUE_SIZE
+        good, items = [], []
+        for i, item in enumerate(raw):
+            if item is not None and len(item) == size:
+                good.append(i)
+                items.append(item)
+        if good:
+            rows = np.frombuffer(b"".join(items), np.uint8).reshape(-1, size)
+            out.found[good] = True
+            out.expires[good] = rows[:, :4].copy().view(">u4")[:, 0]
+            out.values[good] = rows[:, 4:]
+        return out
+
+    def _mget(self, keys: Sequence[int], seq: int | None) -> list[bytes | None]:
+        try:
+            if seq is not None:
+                self._wait_turn(seq)
+            if not keys:
+                return []
+            return self.client.mget([self._key(k) for k in keys])
+        except redis.RedisError as exc:
+            raise StateUnavailable(f"Redis validation state unavailable: {exc}") from None
 
     def _wait_turn(self, seq: int) -> None:
         deadline = time.monotonic() + self.wait_timeout
@@ -80,6 +100,25 @@ class RedisState:
     ) -> None:
         """SET every entry with a TTL of its remaining event-time life, and (with `seq`) move
         the turn to seq+1, in one transaction."""
+        self._commit(entries, watermark, seq)
+
+    def commit_columns(
+        self,
+        keys: np.ndarray,
+        expires: np.ndarray,
+        values: np.ndarray,
+        watermark: int,
+        seq: int | None = None,
+    ) -> None:
+        """`commit` of columns (the last row wins for a repeated key)."""
+        keys, expires, values = last_wins(keys, expires, values)
+        blob = values.tobytes()
+        rows = zip(keys.tolist(), expires.tolist(), range(0, len(blob), VALUE_SIZE), strict=True)
+        self._commit(((k, e, blob[at : at + VALUE_SIZE]) for k, e, at in rows), watermark, seq)
+
+    def _commit(
+        self, entries: Iterable[tuple[int, int, bytes]], watermark: int, seq: int | None
+    ) -> None:
         try:
             pipe = self.client.pipeline(transaction=True)
             for key, expires, value in entries:
