@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select, text
@@ -102,3 +103,32 @@ def test_a_full_queue_refuses_instead_of_growing(sqlite_db: TestDb) -> None:
         writer.stop()
 
     asyncio.run(drive())
+
+
+def test_a_group_larger_than_one_statement_is_one_transaction(test_db: TestDb) -> None:
+    writer = JournalWriter(test_db.db.engine)
+    rows = [journal_row(n) for n in range(1_200)]
+    client = threading.Thread(target=writer.append_blocking, args=(rows,))
+    client.start()
+    while writer.pending < 1_200:  # all queued before the writer starts: one group
+        time.sleep(0.01)
+    writer.start()
+    client.join()
+    writer.stop()
+    assert _count(test_db.url) == 1_200
+    assert (writer.groups, writer.rows) == (1, 1_200)  # three INSERTs, one transaction
+
+
+def test_the_writer_leaves_the_pool_transactional(sqlite_db: TestDb) -> None:
+    async def drive() -> None:
+        writer = JournalWriter(sqlite_db.db.engine)
+        writer.start(asyncio.get_running_loop())
+        await writer.append(journal_row(1))
+        writer.stop()
+
+    asyncio.run(drive())
+    # whatever connection the pool hands out still has transactions
+    with sqlite_db.db.engine.connect() as conn, conn.begin() as transaction:
+        repository.append_rows(conn, [journal_row(2)])
+        transaction.rollback()
+    assert _count(sqlite_db.url) == 1
