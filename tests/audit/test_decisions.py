@@ -64,6 +64,11 @@ def test_events_built_by_column_equal_the_dataclass(rows: list[dict], keys: set[
     assert [hash(e.click_id) for e in built] == [hash(e.click_id) for e in expected]
 
 
+def test_events_skip_nothing_that_init_does() -> None:
+    # build_events bypasses __init__: a check added to ClickEvent must be added there too.
+    assert not hasattr(ClickEvent, "__post_init__"), "build_events must run __post_init__"
+
+
 def test_events_need_the_required_columns() -> None:
     with pytest.raises(ValueError, match="code"):
         build_events({"click_id": ["a"], "ts": [datetime.now(UTC)]}, 1)
