@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -210,3 +211,20 @@ def test_audit_command_writes_decisions(tmp_path: Path) -> None:
     assert ".parquet" in bad.output
     assert "Traceback" not in bad.output
     assert not (tmp_path / "d.txt").exists()
+
+
+def test_decisions_name_each_file_and_its_lines(tmp_path: Path) -> None:
+    first = _log(tmp_path)
+    second = tmp_path / "more.log.gz"
+    with gzip.open(second, "wt") as handle:
+        handle.write(first.read_text())
+    out = tmp_path / "d.parquet"
+    summary = run_audit(
+        [first, second], AuditOptions(decisions=out), Validator(secret_key="k" * 20)
+    )
+    rows = pl.read_parquet(out)
+    assert rows.height == summary.total == 12
+    assert rows.group_by("file", maintain_order=True).agg("line").rows() == [
+        (str(first), [1, 2, 4, 8, 9, 10]),
+        (str(second), [1, 2, 4, 8, 9, 10]),
+    ]
