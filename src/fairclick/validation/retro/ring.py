@@ -7,16 +7,17 @@ hold period), in the sense of CopyCatch / SynchroTrap:
 - two candidates co-click an influencer when they clicked the same link of that influencer
   less than `lockstep` apart (an exchange answers each post within the hour; two fans who
   follow the same people click days apart as often as minutes apart);
-- two candidates co-clicking `min_common` or more influencers are linked; inside the
-  (`min_members` - 1)-core of that graph (every member linked to at least that many others,
-  so that one fan who clicks everything promptly is not the hub of a "ring" of ordinary fans),
-  a connected group of `min_members` or more is a ring, and its members' clicks on the
-  influencers the ring co-clicked are re-verdicted (their other clicks are left alone);
+- two candidates co-clicking `min_common` or more influencers are linked; the graph is
+  pruned until every member is linked to `min_members` - 1 others and co-clicked
+  `member_influencers` influencers with them in all (a k-core: one fan who clicks everything
+  promptly is a hub, not a ring of the ordinary fans around them); a connected group of
+  `min_members` or more that co-clicked `ring_influencers` influencers in all is a ring, and
+  its members' clicks on those influencers are re-verdicted (their other clicks stay valid);
 - a visitor reaching `solo_influencers` or more influencers inside one `solo_window` is an
   exchange member on their own (nobody organically follows that many promoters of one
   campaign within a day). On the platform only first-party visitor ids count here: an
   address + user agent key may be a whole campus behind one NAT.
-Friends who click two friends' links share two influencers, not three: no ring. Visitors on
+Friends who click two friends' links co-click two influencers, not three: no ring. Visitors on
 one network (their usual /24-/48) are never linked: students behind a campus NAT reading the
 same posts after a lecture, or a family, click together for a reason that is not an exchange;
 and a cookie-less key on a network with `crowded_network` visitors or more is many people.
@@ -40,7 +41,9 @@ class RingSettings:
 
     lockstep: timedelta = timedelta(hours=2)
     min_influencers: int = 3
-    min_common: int = 3
+    min_common: int = 2  # influencers two visitors co-clicked: an edge
+    member_influencers: int = 3  # influencers a member co-clicked with the others in all
+    ring_influencers: int = 4  # influencers the ring co-clicked in all
     min_members: int = 3
     crowded_network: int = 20  # distinct visitors on one /24-/48: a shared address
     solo_window: str = "24h"
@@ -144,36 +147,56 @@ def _lockstep_pairs(valid: pl.DataFrame, settings: RingSettings) -> pl.DataFrame
     )
 
 
-def _core(edges: pl.DataFrame, settings: RingSettings) -> pl.DataFrame:
-    """The edges among visitors linked to at least `min_members - 1` others, pruned until
-    stable (the k-core): one fan who clicks everything promptly is a hub, not a ring; the fans
-    linked to nobody but them fall away, and so does the hub."""
-    k = settings.min_members - 1
+def _prune(pairs: pl.DataFrame, settings: RingSettings) -> pl.DataFrame:
+    """The lockstep pairs left once every visitor is linked (`min_common` co-clicked
+    influencers) to at least `min_members - 1` others and has co-clicked `member_influencers`
+    influencers with them in all, pruned until stable (a k-core): one fan who clicks
+    everything promptly is a hub, not a ring, and the fans linked to nobody else fall away."""
+    keys = ["group", "visitor_key", "visitor_key_b"]
+    edges = (
+        pairs.group_by(keys)
+        .agg(pl.len().alias("common"))
+        .filter(pl.col("common") >= settings.min_common)
+        .select(keys)
+    )
     while not edges.is_empty():
-        degree = pl.concat(
-            [edges["visitor_key"], edges["visitor_key_b"].alias("visitor_key")]
-        ).value_counts()
-        weak = degree.filter(pl.col("count") < k)["visitor_key"]
-        if weak.is_empty():
-            break
-        edges = edges.filter(
-            ~pl.col("visitor_key").is_in(weak.implode())
-            & ~pl.col("visitor_key_b").is_in(weak.implode())
+        kept = pairs.join(edges, on=keys, how="semi")
+        ends = pl.concat(
+            [
+                kept.select("group", "visitor_key", "owner", pl.col("visitor_key_b").alias("peer")),
+                kept.select(
+                    "group",
+                    pl.col("visitor_key_b").alias("visitor_key"),
+                    "owner",
+                    pl.col("visitor_key").alias("peer"),
+                ),
+            ]
         )
-    return edges
+        per = ends.group_by(["group", "visitor_key"]).agg(
+            pl.col("peer").n_unique().alias("peers"), pl.col("owner").n_unique().alias("owners")
+        )
+        weak = per.filter(
+            (pl.col("peers") < settings.min_members - 1)
+            | (pl.col("owners") < settings.member_influencers)
+        ).select("group", "visitor_key")
+        if weak.is_empty():
+            return kept
+        edges = edges.join(weak, on=["group", "visitor_key"], how="anti").join(
+            weak.rename({"visitor_key": "visitor_key_b"}),
+            on=["group", "visitor_key_b"],
+            how="anti",
+        )
+    return pairs.clear()
 
 
 def _rings(pairs: pl.DataFrame, settings: RingSettings) -> pl.DataFrame:
     """(group, visitor_key, ring_id, ring_size, owner) for each member of a ring and each
     influencer the ring co-clicked."""
-    common = (
-        pairs.group_by(["group", "visitor_key", "visitor_key_b"])
-        .agg(pl.len().alias("common"))
-        .filter(pl.col("common") >= settings.min_common)
-    )
+    kept = _prune(pairs, settings)
+    links = kept.select(["group", "visitor_key", "visitor_key_b"]).unique()
     members: list[dict[str, object]] = []
-    for (grp,), edges in common.group_by(["group"], maintain_order=True):
-        comp = _components(_core(edges.select(["visitor_key", "visitor_key_b"]), settings))
+    for (grp,), edges in links.group_by(["group"], maintain_order=True):
+        comp = _components(edges.select(["visitor_key", "visitor_key_b"]))
         sizes: dict[int, int] = {}
         for c in comp.values():
             sizes[c] = sizes.get(c, 0) + 1
@@ -198,13 +221,19 @@ def _rings(pairs: pl.DataFrame, settings: RingSettings) -> pl.DataFrame:
     )
     if ring.is_empty():
         return ring.with_columns(pl.lit(None, pl.Utf8).alias("owner"))
-    # The ring's influencers: those co-clicked in lockstep by two of its members.
-    strong = pairs.join(
-        common.select(["group", "visitor_key", "visitor_key_b"]),
-        on=["group", "visitor_key", "visitor_key_b"],
-    ).join(ring.select(["group", "visitor_key", "ring_id"]), on=["group", "visitor_key"])
-    owners = strong.select(["ring_id", "owner"]).unique()
-    return ring.join(owners, on="ring_id")
+    # The ring's influencers: those its members co-clicked in lockstep; a group that shares
+    # fewer than `ring_influencers` is friends of a few influencers, not an exchange.
+    owners = (
+        kept.join(ring.select(["group", "visitor_key", "ring_id"]), on=["group", "visitor_key"])
+        .select(["ring_id", "owner"])
+        .unique()
+    )
+    wide = (
+        owners.group_by("ring_id")
+        .agg(pl.len().alias("n"))
+        .filter(pl.col("n") >= settings.ring_influencers)
+    )
+    return ring.join(wide.select("ring_id"), on="ring_id").join(owners, on="ring_id")
 
 
 def click_ring(
