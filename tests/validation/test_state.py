@@ -16,7 +16,13 @@ from fairclick.validation.context import ValidationContext
 from fairclick.validation.engine import Validator
 from fairclick.validation.enrich.ip import load_fallback_ranges
 from fairclick.validation.enrich.ua import UaClassifier
-from fairclick.validation.state import MemoryState, RecentState, StateUnavailable, make_state
+from fairclick.validation.state import (
+    MemoryState,
+    RecentState,
+    StateUnavailable,
+    make_state,
+    memory,
+)
 from fairclick.validation.state.base import VALUE_SIZE
 from fairclick.validation.state.codec import (
     first_times,
@@ -131,7 +137,7 @@ def test_rebuild_places_wrapping_chains() -> None:
     """Keys whose homes are the last slots push their chain past the end of the table."""
     store = MemoryState(capacity=1024)
     keys = np.array([1023 + 1024 * j for j in range(40)] + list(range(1, 600)), np.uint64)
-    store._place(keys, np.ones(keys.size, np.int64), np.zeros((keys.size, VALUE_SIZE), np.uint8))
+    store._place(keys, np.ones(keys.size, np.uint32), np.zeros(keys.size, memory._RECORD))
     assert len(store) == keys.size
     assert store.load_columns(keys).found.all()
     assert not store.load_columns(np.array([2047 + 1024 * 50, 700], np.uint64)).found.any()

@@ -21,7 +21,14 @@ import numpy as np
 from fairclick.validation.context import ValidationContext
 from fairclick.validation.enrich.batch import EnrichedBatch
 from fairclick.validation.rules.request import Hit, Hits, missing_browser_headers
-from fairclick.validation.state.base import VALUE_SIZE, Columns, Entry, state_key
+from fairclick.validation.state.base import (
+    VALUE_SIZE,
+    Columns,
+    Entry,
+    contains,
+    sorted_distinct,
+    state_key,
+)
 from fairclick.validation.state.codec import (
     pack_click_ids,
     pack_counters,
@@ -147,7 +154,7 @@ class KeyColumns:
 
     def distinct(self) -> np.ndarray:
         """Every non-zero key of the batch, sorted, once."""
-        every = np.unique(
+        every = sorted_distinct(
             np.concatenate(
                 (
                     self.preview,
@@ -161,6 +168,38 @@ class KeyColumns:
             )
         )
         return every[1:] if every.size and every[0] == 0 else every
+
+
+_HEX_DIGIT = np.full(256, 255, np.uint8)
+for _i, _c in enumerate("0123456789abcdef"):
+    _HEX_DIGIT[ord(_c)] = _HEX_DIGIT[ord(_c.upper())] = _i
+
+
+def _hex_keys(
+    texts: list[str], lookup: Callable[[str], int], skip: int, length: int | None
+) -> np.ndarray:
+    """`lookup` of every text, decoded with numpy for the digests (16 hex digits after `skip`
+    characters, `h:` first when `skip`, `length` long when given): their first 64 bits, which
+    is what `lookup` gives them. Other texts go through `lookup`."""
+    n = len(texts)
+    try:
+        raw = np.array(texts, dtype=f"S{skip + 16}")
+    except UnicodeEncodeError:  # not ASCII: no digest here
+        return np.fromiter(map(lookup, texts), np.uint64, n)
+    chars = raw.view(np.uint8).reshape(n, skip + 16)
+    digits = _HEX_DIGIT[chars[:, skip:]]
+    ok = (digits != 255).all(axis=1)
+    if skip:
+        ok &= (chars[:, 0] == ord("h")) & (chars[:, 1] == ord(":"))
+    if length is not None:
+        ok &= np.fromiter(map(len, texts), np.int64, n) == length
+    keys = ((digits[:, 0::2] << 4) | digits[:, 1::2]).view(">u8").reshape(n).astype(np.uint64)
+    keys[keys == 0] = 1
+    others = np.flatnonzero(~ok)
+    if others.size:
+        rest = map(texts.__getitem__, others.tolist())
+        keys[others] = np.fromiter(map(lookup, rest), np.uint64, others.size)
+    return keys
 
 
 def _mixed(values: np.ndarray, kind: str) -> np.ndarray:
@@ -184,8 +223,9 @@ def click_keys(batch: EnrichedBatch, memo: KeyMemo | None = None) -> KeyColumns:
     parsed = batch.parsed_ip
     has_prefix = np.fromiter((p is not None for p in parsed), bool, n)
     scope = column(batch.scope) * _MIX
-    visitor, alt = column(batch.visitor_key), column(batch.alt_key)
-    ip = column(batch.ip_hash, memo.ips.__getitem__)
+    visitor = _hex_keys(batch.visitor_key, strings, 2, 34)
+    alt = _hex_keys(batch.alt_key, strings, 2, 34)
+    ip = _hex_keys(batch.ip_hash, memo.ips.__getitem__, 0, None)
     prefix = column(p.prefix if p is not None else "" for p in parsed)
     has_ip = ip != 0
     return KeyColumns(
@@ -229,7 +269,7 @@ class Snapshot:
 
     def view(self, keys: np.ndarray) -> StateView:
         """A dict view of `keys` for rules that walk some clicks one at a time."""
-        keys = np.unique(keys)
+        keys = sorted_distinct(keys)
         rows, found = self.rows(keys)
         rows = rows[found]
         blob = self.loaded.values[rows].tobytes()
@@ -348,7 +388,8 @@ def preview_timing(
     browser = np.fromiter((u.category == "browser" for u in batch.ua), bool, n)
     writers = browser & np.fromiter((h is not None for h in batch.hosting), bool, n)
     writers[list(hits)] = True  # only a click with a hit (maybe found here) writes a record
-    live = snap.live(keys.preview, keys.now_s) | np.isin(keys.preview, keys.preview[writers])
+    written = sorted_distinct(keys.preview[writers])
+    live = snap.live(keys.preview, keys.now_s) | contains(written, keys.preview)
     # A browser click with no hit that writes nothing can only gain a hit by missing browser
     # headers right after a preview of its link.
     followers = [
@@ -437,8 +478,8 @@ def duplicate(
     now_s = keys.now_s[counted]
     every = np.sort(np.concatenate((visitor, alt[alt != 0])))
     repeated = every[1:][every[1:] == every[:-1]]
-    shared = np.isin(visitor, repeated) | snap.live(visitor, now_s)
-    shared |= (alt != 0) & (np.isin(alt, repeated) | snap.live(alt, now_s))
+    shared = contains(repeated, visitor) | snap.live(visitor, now_s)
+    shared |= (alt != 0) & (contains(repeated, alt) | snap.live(alt, now_s))
 
     campaigns = [batch.clicks[i].campaign_id for i in counted.tolist()]
     windows = {c: ctx.policy_for(c).dedupe_window for c in set(campaigns)}

@@ -86,16 +86,37 @@ class RecentState(Protocol):
         ...
 
 
+def sorted_distinct(keys: np.ndarray) -> np.ndarray:
+    """The distinct values of `keys`, sorted (a sort and a mask: cheaper than `np.unique`)."""
+    ordered = np.sort(keys)
+    if ordered.size < 2:
+        return ordered
+    keep = np.empty(ordered.size, bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Whether each of `keys` is in the sorted array `sorted_keys`."""
+    if not sorted_keys.size:
+        return np.zeros(keys.size, bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), sorted_keys.size - 1)
+    return sorted_keys[at] == keys
+
+
 def last_wins(
     keys: np.ndarray, expires: np.ndarray, values: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The rows of distinct keys, keeping the last row of a repeated key (as a commit would)."""
-    reversed_keys = keys[::-1]
-    distinct, first = np.unique(reversed_keys, return_index=True)
-    if distinct.size == keys.size:
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    repeated = ordered[1:] == ordered[:-1]
+    if not repeated.any():
         return keys, expires, values
-    rows = keys.size - 1 - first
-    rows.sort()  # keep commit order (not needed for correctness; makes commits reproducible)
+    last = np.ones(keys.size, bool)
+    last[:-1] = ~repeated  # the last row of each run of equal keys (stable: the latest)
+    rows = np.sort(order[last])  # commit order kept: reproducible tables
     return keys[rows], expires[rows], values[rows]
 
 

@@ -19,6 +19,14 @@ _MAX_FILL = 0.9
 _TARGET_FILL = 0.75
 _WINDOW = 16
 _STEPS = np.arange(_WINDOW, dtype=np.int64)
+# Values are held as one 24-byte record per slot: numpy gathers and scatters whole records
+# several times faster than rows of a 2-D uint8 array.
+_RECORD = np.dtype((np.void, VALUE_SIZE))
+
+
+def _records(values: np.ndarray) -> np.ndarray:
+    """(n, 24) uint8 rows as n records."""
+    return np.ascontiguousarray(values, np.uint8).view(_RECORD).reshape(-1)
 
 
 class MemoryState:
@@ -34,7 +42,7 @@ class MemoryState:
         self.capacity = capacity
         self.keys = np.zeros(capacity, np.uint64)
         self.expires = np.zeros(capacity, np.uint32)
-        self.values = np.zeros((capacity, VALUE_SIZE), np.uint8)
+        self.values = np.zeros(capacity, _RECORD)
         self.used = 0
 
     @property
@@ -52,32 +60,31 @@ class MemoryState:
         chain (found=False). Keys in one call must be distinct. Linear probing, looked at
         `_WINDOW` slots at a time so that long chains at high fill cost few numpy passes.
         `start`: where to resume each chain (a slot known to be on it and not holding it)."""
-        n = keys.size
-        home = (keys % np.uint64(self.capacity)).astype(np.int64)
-        pos = home if start is None else start.copy()
-        slot = np.full(n, -1, np.int64)
-        found = np.zeros(n, bool)
+        capacity, table = self.capacity, self.keys
+        pos = (keys % np.uint64(capacity)).astype(np.int64) if start is None else start
         # Most keys stop at their first slot: look at one slot first, then at whole windows.
-        at1 = pos
-        current1 = self.keys[at1]
-        hit1 = current1 == keys
-        done1 = hit1 | (current1 == 0)
-        slot[done1] = at1[done1]
-        found[hit1] = True
-        todo = np.flatnonzero(~done1)
-        pos[todo] = (pos[todo] + 1) % self.capacity
+        current = table[pos]
+        found = current == keys
+        done = found | (current == 0)
+        slot = np.where(done, pos, -1)
+        todo = np.flatnonzero(~done)
+        at = pos[todo] + 1
+        wanted = keys[todo]
         while todo.size:
-            at = (pos[todo, None] + _STEPS) % self.capacity
-            current = self.keys[at]
-            hit = current == keys[todo, None]
+            at[at >= capacity] -= capacity
+            window = at[:, None] + _STEPS
+            np.subtract(window, capacity, out=window, where=window >= capacity)
+            current = table[window]
+            hit = current == wanted[:, None]
             stop = hit | (current == 0)
-            done = stop.any(axis=1)
             first = stop.argmax(axis=1)
-            rows = np.flatnonzero(done)
-            slot[todo[rows]] = at[rows, first[rows]]
-            found[todo[rows]] = hit[rows, first[rows]]
-            todo = todo[~done]
-            pos[todo] = (pos[todo] + _WINDOW) % self.capacity
+            rows = np.arange(todo.size)
+            done = stop[rows, first]
+            ended = rows[done]
+            slot[todo[ended]] = window[ended, first[ended]]
+            found[todo[ended]] = hit[ended, first[ended]]
+            rest = ~done
+            todo, at, wanted = todo[rest], at[rest] + _WINDOW, wanted[rest]
         return slot, found
 
     def load(self, keys: Sequence[int], seq: int | None = None) -> list[Entry | None]:
@@ -98,15 +105,15 @@ class MemoryState:
 
     def load_columns(self, keys: np.ndarray, seq: int | None = None) -> Columns:
         """The entries of distinct `keys` as columns (one vectorised probe)."""
-        out = Columns.empty(keys.size)
         if not keys.size:
-            return out
+            return Columns.empty(0)
         slot, found = self._probe(keys.astype(np.uint64, copy=False))
         slots = slot[found]
-        out.found[:] = found
-        out.expires[found] = self.expires[slots]
-        out.values[found] = self.values[slots]
-        return out
+        expires = np.zeros(keys.size, np.int64)
+        expires[found] = self.expires[slots]
+        values = np.zeros(keys.size, _RECORD)
+        values[found] = self.values[slots]
+        return Columns(found, expires, values.view(np.uint8).reshape(-1, VALUE_SIZE))
 
     def commit(
         self, entries: Sequence[tuple[int, int, bytes]], watermark: int, seq: int | None = None
@@ -129,10 +136,12 @@ class MemoryState:
         self.watermark = max(self.watermark, watermark)
         if not keys.size:
             return
-        keys, expires, values = last_wins(keys.astype(np.uint64, copy=False), expires, values)
+        keys, expires, records = last_wins(
+            keys.astype(np.uint64, copy=False), expires, _records(values)
+        )
         if (self.used + keys.size) > _MAX_FILL * self.capacity:
             self._rebuild(self.used + keys.size)
-        self._insert(keys, expires.astype(np.uint32), values)
+        self._insert(keys, expires.astype(np.uint32), records)
 
     def _insert(self, keys: np.ndarray, exps: np.ndarray, vals: np.ndarray) -> None:
         slot, found = self._probe(keys)
@@ -143,13 +152,17 @@ class MemoryState:
         # New keys may want the same empty slot: place one per slot, re-probe the rest.
         while new.size:
             slots = slot[new]
-            _, first = np.unique(slots, return_index=True)
-            take = new[first]
+            order = np.argsort(slots, kind="stable")
+            first = np.ones(new.size, bool)
+            first[1:] = slots[order[1:]] != slots[order[:-1]]
+            taken = np.zeros(new.size, bool)
+            taken[order[first]] = True
+            take = new[taken]
             self.keys[slot[take]] = keys[take]
             self.expires[slot[take]] = exps[take]
             self.values[slot[take]] = vals[take]
             self.used += take.size
-            rest = np.setdiff1d(new, take, assume_unique=True)
+            rest = new[~taken]
             if rest.size:
                 # Their chains run through the slots just filled: resume there, not from home.
                 s2, f2 = self._probe(keys[rest], slot[rest])
