@@ -94,6 +94,7 @@ class _Matcher:
     ) -> None:
         self.name, self.version, self.labels = name, version, labels
         self.patterns, self.exclusions = patterns, exclusions
+        self.names = name in _NAME_LISTS
 
     def search(self, ua: str) -> dict[str, str] | None:
         text = self.exclusions.sub("", ua) if self.exclusions else ua
@@ -117,25 +118,64 @@ def _curated(plist: PatternList) -> _Matcher:
     )
 
 
-# Words that appear in real browsers' UAs yet trip the broad downloaded patterns (measured on
-# the browser fixtures by bench/validation/ua_quality.py). A UA that matches one of these and
-# no precise token below is not called a crawler.
-_BROWSER_SHAPE = re.compile(
-    r"^Mozilla/5\.0 \((?:Windows NT|Macintosh|X11|Linux|iPhone|iPad|iPod|Android)[^)]*\)"
-    r" (?:AppleWebKit/[\d.]+ \(KHTML, like Gecko\)|Gecko/\d+)",
-)
-_STRONG_BOT = re.compile(
-    r"bot\b|bot/|crawl|spider|slurp|\+https?://|archiver|headless|scan(?:ner)?\b|monitor",
+# A single list's hit is corroborated by the shape of the user agent. These are the grammars
+# of people's browsers, old and new (desktop and mobile engines, feature phones, TV sets):
+# inside them, the broad words and shapes of the downloaded lists ("google", "proxy",
+# "download", "\\w+/1.0;", a device model such as "M bot 60") name a device, a plug-in or
+# a toolbar far more often than a bot (measured on the browser fixtures, see docs).
+_BROWSER_EVIDENCE = re.compile(
+    r"^Mozilla/[2-5]\.\d+ ?\((?:[^()]|\([^()]*\))*?"
+    r"(?:Windows|Macintosh|X11|Linux|Android|iPhone|iPad|iPod|CrOS|MSIE|Symbian|SymbOS|BlackBerry"
+    r"|BB10|PlayBook|webOS|Tizen|KAIOS|Mobile|Nintendo|PlayStation|SAMSUNG|Series ?[46]0|SMART-TV"
+    r"|SunOS|FreeBSD|OpenBSD|NetBSD|AmigaOS|Win(?:dows ?)?(?:9[58x]|NT|32|CE|Phone)|U;)"
+    r"|^Opera/\d|Presto/\d|Opera Mini/|Profile/MIDP|Configuration/CLDC|\bMIDP-\d|\bMAUI\b|\bMRE/"
+    r"|\bBREW\b|UP\.Browser|NetFront|Obigo|Teleca|Polaris|Dolfin|HbbTV/|NETTV/|CE-HTML|SmartTV"
+    r"|\bWAP[ _-]?Browser|\bbrowser/\d",
     re.IGNORECASE,
 )
+# What a bot declares about itself, whatever else its user agent claims; and the extensions
+# of a browser signature that people's browsers never send: a comment added to "(KHTML, like
+# Gecko)", or "(compatible; …)" after the engine tokens.
+_DECLARED_BOT = re.compile(
+    r"bots?\b|bot[/_-]|crawl|spider|slurp|archiver|headless|scan(?:ner)?\b|monitor"
+    r"|\+https?://|\(https?://|[\w.-]+@[\w-]+\.\w|\[at\]",
+    re.IGNORECASE,
+)
+_EXTENDED_SIGNATURE = re.compile(
+    r"\(KHTML, like Gecko;|(?:Safari|Chrome|Gecko|Firefox)/[\d.]+ \(compatible;"
+)
+# Parts of a browser's user agent that carry a vendor's or a plug-in's naming, never a bot's
+# declaration: the device model of a phone or TV ("Android 7.0; M bot 60 Build/NRD90M") and
+# the toolbar / plug-in tokens of old Internet Explorer comments.
+_DEVICE_PART = re.compile(
+    r"(?<=; )[^;()]*?\bBuild/[^;()]*"
+    r"|(?<=Android )[\d.]+(?:; [a-z]{2}[-_][a-z]{2,3})?; [^;()]*(?=\)|; wv\))"
+    r"|(?<=IEMobile/)[^()]*(?=\))"
+    r"|chromeframe/[\d.]+",
+    re.IGNORECASE,
+)
+
+
+def _inside_comment(ua: str, start: int) -> bool:
+    """Whether position `start` of `ua` is inside a parenthesised comment."""
+    return ua.count("(", 0, start) > ua.count(")", 0, start)
+
+
+SHAPE_VERSION = "2026.11"
+# Lists whose entries are product names (CrawlerDetect: checked by its maintainers against
+# 165k browser user agents) rather than broad words (isbot: "google", "proxy", "download").
+# A name of such a list opening a token outside the comments is trusted alone.
+_NAME_LISTS = frozenset({"crawlerdetect"})
 
 
 class UaClassifier:
     """Parses and classifies user agents; results cached per distinct string (LRU).
 
-    `combine`: how downloaded crawler lists agree — "any" (a hit in one list), "vote" (a hit in
-    one list is trusted unless the UA has a real browser's shape, where two lists or a strong
-    bot token are needed). "vote" is the default because it measured best (see docs)."""
+    `combine`: how crawler lists decide — "any" (a hit in one list), "vote" (the default,
+    measured best, see docs/validation.md): device models are not asked about; two lists
+    agreeing, or one list on a user agent without a browser's grammar, make a crawler; in a
+    browser's grammar one list needs a bot's declaration (bot, crawl, +http…, an e-mail), an
+    extended browser signature, or a product name appended outside the comments."""
 
     def __init__(
         self, bot_lists: list[BotList], cache_size: int = 65536, combine: str = "vote"
@@ -182,14 +222,45 @@ class UaClassifier:
 
     def crawler_match(self, ua: str) -> dict[str, str] | None:
         """The evidence of the downloaded/builtin crawler lists for `ua`, combined."""
-        hits = [m for m in (b.search(ua) for b in self.bots) if m is not None]
+        if self.combine == "any":
+            return next((m for m in (b.search(ua) for b in self.bots) if m is not None), None)
+        hits = [(b, m) for b, m in ((b, b.search(ua)) for b in self.bots) if m is not None]
+        text = ua
+        if hits:
+            # A device model is the vendor's naming ("M bot 60", "Google TV"): no list is
+            # asked about it, so two lists cannot agree on it either.
+            text = _DEVICE_PART.sub("", ua)
+            if text != ua:
+                hits = [(b, m) for b, m in ((b, b.search(text)) for b in self.bots) if m]
         if not hits:
-            return None
-        if self.combine == "any" or len(self.bots) == 1 or len(hits) >= 2:
-            return hits[0]
-        if _BROWSER_SHAPE.match(ua) and not _STRONG_BOT.search(ua):
-            return None
-        return hits[0]
+            signature = _EXTENDED_SIGNATURE.search(text)
+            if signature is None:
+                return None
+            return {
+                "list": "fairclick-shape",
+                "version": SHAPE_VERSION,
+                "pattern": "extended browser signature",
+                "matched": signature.group(0),
+            }
+        if len(hits) >= 2 or not _BROWSER_EVIDENCE.search(ua):
+            return hits[0][1]
+        if _DECLARED_BOT.search(text) or _EXTENDED_SIGNATURE.search(text):
+            return hits[0][1]
+        # One list, in a browser's grammar, no declaration: trusted only for a product token
+        # appended outside the comments (…Safari/537.36 Sparkler/0.2.0); a broad word inside
+        # a comment or inside a token (QQDownload, Catcher4.69, JavaPlatform) is not enough.
+        lowered = text.lower()
+        for matcher, found in hits:
+            matched = found["matched"]
+            start = max(lowered.find(matched.lower()), 0)
+            end = start + len(matched)
+            if _inside_comment(text, start):
+                continue
+            if matcher.names and (start == 0 or text[start - 1] in " ;,"):
+                return found
+            if matched.endswith("/") or text[end : end + 1] == "/":
+                return found
+        return None
 
     def _classify(self, ua: str) -> UaInfo:
         text = ua.strip()
