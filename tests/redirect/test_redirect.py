@@ -197,7 +197,12 @@ def test_a_header_value_that_is_not_ascii_is_kept_or_marked_never_dropped(
     sqlite_db: TestDb,
 ) -> None:
     load_world(sqlite_db.db, running_world())
-    sent = [(b"user-agent", "Navigateur é".encode()), (b"referer", b"https://t.co/")]
+    sent = [
+        (b"user-agent", "Navigateur é".encode()),
+        (b"referer", b"https://t.co/"),
+        (b"cookie", b"a=1"),
+        (b"cookie", b"b=2"),  # repeated: as many items as names although one value is left out
+    ]
     for interface in ("asgi", "rsgi"):
         with running(sqlite_db.db, interface=interface) as client:
             assert client.get(f"/c/{CODE}", headers=sent).status == 302

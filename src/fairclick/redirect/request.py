@@ -246,8 +246,8 @@ def read_rsgi_headers(headers: Any) -> RequestFacts:
     ASCII (it has no text for it; `keys()` still names it): such a header is kept as `LOST`
     rather than as if it had not been sent."""
     items = headers.items()
-    names = headers.keys()
-    if len(items) != len(names):  # repeated headers, or values left out
-        present = {name for name, _ in items}
+    names = headers.keys()  # each name once, repeated or not
+    present = {name for name, _ in items}
+    if len(present) != len(names):
         items = [*items, *((name, LOST) for name in names if name not in present)]
     return read_header_pairs(items)
