@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import json
 from pathlib import Path
@@ -17,6 +19,9 @@ from fairclick.validation.data.update import isbot_patterns, merge_ranges, pytho
 from fairclick.validation.decisions import explain
 from fairclick.validation.engine import Validator
 from fairclick.validation.enrich.ip import (
+    IpRanges,
+    ParsedIp,
+    ip_hash,
     load_fallback_ranges,
     load_ranges,
     parse_ip,
@@ -26,6 +31,7 @@ from fairclick.validation.enrich.ip import (
 from fairclick.validation.enrich.patterns import PatternSet, required_literal
 from fairclick.validation.enrich.ua import UaClassifier, _pythonic, load_bot_lists
 
+from . import reference_request as reference
 from .clicks import (
     ANDROID_CHROME,
     CURL,
@@ -203,3 +209,51 @@ def test_prefix_matches_ipaddress(address: ipaddress.IPv4Address | ipaddress.IPv
     bits = 24 if address.version == 4 else 48
     assert parsed.prefix == str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
     assert parsed.value == int(address)
+
+
+_ADDRESS_TEXT = st.one_of(
+    st.ip_addresses().map(str),
+    st.ip_addresses(v=6).map(lambda a: f" {a} "),
+    st.tuples(*[st.integers(0, 300)] * 4).map(lambda t: ".".join(map(str, t))),
+    st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: ".".join(f"{n:03d}" for n in t)),
+    st.text(alphabet="0123456789.:abcdefx%/ ", max_size=45),
+    st.text(max_size=20),
+)
+
+
+@given(_ADDRESS_TEXT)
+def test_parse_ip_matches_the_reference(text: str) -> None:
+    assert parse_ip(text) == reference.parse_ip(text)
+
+
+@given(st.text(max_size=100), st.text(max_size=45))
+def test_ip_hash_is_hmac_sha256(secret: str, ip: str) -> None:
+    want = hmac.new(secret.encode(), ip.encode(), hashlib.sha256).hexdigest()[:32]
+    assert ip_hash(ip, secret) == want == reference.ip_hash(ip, secret)
+
+
+@st.composite
+def _ranges_and_addresses(draw: st.DrawFn) -> tuple[IpRanges, list[ParsedIp | None]]:
+    cuts = sorted(draw(st.sets(st.integers(0, 2**32 - 1), max_size=12)))
+    cuts6 = sorted(draw(st.sets(st.integers(2**32, 2**128 - 1), max_size=12)))
+    rows = []
+    for bounds in (cuts, cuts6):
+        for start, end in zip(bounds[::2], bounds[1::2], strict=False):
+            asn = draw(st.integers(1, 5))
+            rows.append((start, end, asn, f"AS {asn}", draw(st.sampled_from(["", "FR", "DE"]))))
+    ranges = ranges_from_rows(rows, "drawn")
+    near = [v + d for v in cuts + cuts6 for d in (-1, 0, 1)]
+    values = draw(st.lists(st.one_of(st.sampled_from(near or [0]), st.integers(0, 2**128 - 1))))
+    parsed: list[ParsedIp | None] = [None]
+    for v in values:
+        if 0 <= v < 2**32:
+            parsed.append(ParsedIp(4, v, ""))
+        elif 0 <= v < 2**128:
+            parsed.append(ParsedIp(6, v, ""))
+    return ranges, parsed
+
+
+@given(_ranges_and_addresses())
+def test_lookup_matches_the_reference(drawn: tuple[IpRanges, list[ParsedIp | None]]) -> None:
+    ranges, parsed = drawn
+    assert ranges.lookup(parsed) == reference.lookup(ranges, parsed)

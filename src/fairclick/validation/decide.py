@@ -9,18 +9,20 @@ from typing import Any
 
 from fairclick.domain.reasons import Reason, Verdict
 from fairclick.validation.context import CampaignPolicy
-from fairclick.validation.decisions import RULES_KEY, ClickDecision, Enrichment
+from fairclick.validation.decisions import RULES_KEY, ClickDecision, Enrichment, FrozenDict
 from fairclick.validation.enrich.batch import EnrichedBatch
 from fairclick.validation.rules.request import Hits
 
 
 class DecisionBuilder:
     """Builds decisions for a validator; keeps one frozen `Enrichment` per (address, user
-    agent, visitor key) across batches (returning visitors share it)."""
+    agent, visitor key) across batches (returning visitors share it), and one read-only
+    evidence mapping per set of applied rules, shared by every click that no rule hit."""
 
     def __init__(self, pipeline: Sequence[Reason]) -> None:
         self._codes = tuple((r, r.value) for r in pipeline)
         self._enrichments: dict[tuple[str, str, str], Enrichment] = {}
+        self._clean: dict[frozenset[Reason], Mapping[str, dict[str, str]]] = {}
 
     def trim(self, limit: int) -> None:
         """Forget the cached enrichments past `limit` entries (cleared, not evicted)."""
@@ -37,35 +39,44 @@ class DecisionBuilder:
         """One decision per click of `batch`, in batch order. `results` holds the hits of the
         rules that ran (a rule absent from it was not applied)."""
         applied = [(r, code, results[r]) for r, code in self._codes if r in results]
-        template = {code: ("pass" if r in results else "not_applied") for r, code in self._codes}
-        touched = set().union(*(hits for _, _, hits in applied))
-        return [
-            self._decide(batch, i, applied, template, policies[i], allowed[i])
-            if i in touched or allowed[i] is not None
-            else self._clean(batch, i, template)
-            for i in range(len(batch))
+        clean = self._clean_evidence(frozenset(results))
+        template = clean[RULES_KEY]
+        enrichments = self._enrichments_of(batch)
+        valid = Verdict.VALID
+        out = [
+            ClickDecision(click.click_id, valid, (), (), clean, enrichment)
+            for click, enrichment in zip(batch.clicks, enrichments, strict=True)
         ]
+        # Only the clicks some rule hit, or that an allow-list covers, need more than that.
+        touched = set().union(*(hits for _, _, hits in applied))
+        touched.update(i for i, entry in enumerate(allowed) if entry is not None)
+        for i in touched:
+            out[i] = self._decide(
+                batch, i, applied, template, policies[i], allowed[i], enrichments[i]
+            )
+        return out
 
-    def _enrichment(self, batch: EnrichedBatch, i: int) -> Enrichment:
-        # An enrichment is a function of (address, user agent, visitor key) for this validator's
-        # data and secret: returning visitors share one (frozen) object.
-        click = batch.clicks[i]
-        key = (click.ip, click.user_agent, batch.visitor_key[i])
-        found = self._enrichments.get(key)
+    def _clean_evidence(self, ran: frozenset[Reason]) -> Mapping[str, dict[str, str]]:
+        """The evidence of a click no rule hit when the rules in `ran` ran: `{"_rules": {rule:
+        pass | not_applied}}`, one read-only dict shared by all such decisions."""
+        found = self._clean.get(ran)
         if found is None:
-            found = self._enrichments[key] = batch.enrichment(i)
+            template = {code: ("pass" if r in ran else "not_applied") for r, code in self._codes}
+            found = self._clean[ran] = FrozenDict({RULES_KEY: FrozenDict(template)})
         return found
 
-    def _clean(self, batch: EnrichedBatch, i: int, template: dict[str, str]) -> ClickDecision:
-        """The decision of a click no rule hit (what `_decide` returns for it, cheaper)."""
-        return ClickDecision(
-            batch.clicks[i].click_id,
-            Verdict.VALID,
-            (),
-            (),
-            {RULES_KEY: dict(template)},
-            self._enrichment(batch, i),
-        )
+    def _enrichments_of(self, batch: EnrichedBatch) -> list[Enrichment]:
+        # An enrichment is a function of (address, user agent, visitor key) for this validator's
+        # data and secret: returning visitors share one (frozen) object.
+        cache = self._enrichments
+        out = []
+        for i, (click, visitor) in enumerate(zip(batch.clicks, batch.visitor_key, strict=True)):
+            key = (click.ip, click.user_agent, visitor)
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = batch.enrichment(i)
+            out.append(found)
+        return out
 
     def _decide(
         self,
@@ -75,6 +86,7 @@ class DecisionBuilder:
         template: dict[str, str],
         policy: CampaignPolicy,
         allowed: str | None,
+        enrichment: Enrichment,
     ) -> ClickDecision:
         reasons: list[Reason] = []
         flags: list[Reason] = []
@@ -103,5 +115,5 @@ class DecisionBuilder:
             tuple(reasons),
             tuple(flags),
             evidence,
-            self._enrichment(batch, i),
+            enrichment,
         )

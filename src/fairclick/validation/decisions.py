@@ -5,12 +5,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from fairclick.domain.reasons import Reason, Verdict
 
 RULES_KEY = "_rules"
 _CODES = {r.value for r in Reason}
+
+
+class FrozenDict(dict[str, Any]):
+    """A dict that refuses changes: evidence that many decisions share (the one of every click
+    no rule hit). Still a dict for whoever reads it: `json`/`orjson` store it as it is, `dict(e)`
+    or `{**e}` copy it, and it compares equal to a plain dict with the same items."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("evidence shared by several decisions is read-only: copy it first")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, Any]]]:
+        return (type(self), (dict(self),))  # pickling must not go through __setitem__
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +53,8 @@ class ClickDecision:
     """The verdict on one click. `reasons` make it invalid; `flags` are hits that the campaign's
     strictness only flags for review. `evidence[reason]` says what matched (JSON-able);
     `evidence["_rules"]` maps every rule of the pipeline, in order, to hit | flagged | pass |
-    not_applied | allowed, so storing `evidence` is enough to explain the click later."""
+    not_applied | allowed, so storing `evidence` is enough to explain the click later.
+    Evidence is read, never changed: clicks that no rule hit share one `FrozenDict`."""
 
     click_id: str
     verdict: Verdict

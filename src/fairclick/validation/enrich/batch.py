@@ -1,7 +1,9 @@
 """Enrich a batch of clicks at once: columns the rules read, built once per batch.
 
-UA work is cached per distinct string, IP lookups are one `searchsorted` per batch, keyed IP
-hashes are cached per distinct address within the batch.
+Work is done once per distinct value of the batch and spread over its clicks: each distinct
+address is parsed, hashed (both cached across batches by the caller) and looked up (one
+`searchsorted` per batch), each distinct user agent classified, each (address hash, user agent)
+hashed into its cookie-less visitor key (memoised), each link or path turned into its scope.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from importlib import resources
 
 from fairclick.domain.click import ClickEvent
@@ -48,9 +51,16 @@ def visitor_key_of(click: ClickEvent, hashed_ip: str) -> tuple[str, str]:
     is one (`v:` + id), else the keyed IP hash with the UA (`h:` + 32 hex); the second key is
     always the latter, so cookie-dropping repeats are caught too. Same definition as
     `fairclick.clicks.pipeline.basic_enrichment`."""
-    alt = "h:" + hashlib.sha256(f"{hashed_ip}|{click.user_agent}".encode()).hexdigest()[:32]
+    alt = alt_key(hashed_ip, click.user_agent)
     cookie = click.visitor_id or click.assigned_visitor_id
     return ("v:" + cookie if cookie else alt), alt
+
+
+@lru_cache(maxsize=1 << 17)
+def alt_key(hashed_ip: str, user_agent: str) -> str:
+    """The cookie-less visitor key of (keyed IP hash, user agent): `h:` + 32 hex of SHA-256.
+    Memoised (a pure function of its strings): returning visitors cost a lookup."""
+    return "h:" + hashlib.sha256(f"{hashed_ip}|{user_agent}".encode()).hexdigest()[:32]
 
 
 def micros(ts: datetime) -> int:
@@ -132,31 +142,66 @@ def enrich(
 ) -> EnrichedBatch:
     """Enrich `clicks` (already in event-time order). `ip_cache` (address → parsed address and
     keyed hash under `secret_key`) may be kept by the caller across batches: returning visitors
-    are then parsed and hashed once."""
+    are then parsed and hashed once.
+
+    Work is done per distinct value of the batch (address, user agent, method, link or path),
+    then spread over the clicks: equal values share one object."""
+    clicks = list(clicks)
     cache: dict[str, tuple[ParsedIp | None, str]] = {} if ip_cache is None else ip_cache
-    parsed, hashed, vkeys, alts = [], [], [], []
-    for click in clicks:
-        ip = click.ip
-        known = cache.get(ip)
-        if known is None:
+    ips = [c.ip for c in clicks]
+    distinct = list(dict.fromkeys(ips))
+    known = []
+    for ip in distinct:
+        found = cache.get(ip)
+        if found is None:
             address = parse_ip(ip) if ip else None
-            known = cache[ip] = (address, ip_hash(ip, secret_key) if address else "")
-        parsed.append(known[0])
-        hashed.append(known[1])
-        key, alt = visitor_key_of(click, known[1])
-        vkeys.append(key)
-        alts.append(alt)
-    infos = ranges.lookup(parsed)
+            found = cache[ip] = (address, ip_hash(ip, secret_key) if address else "")
+        known.append(found)
+    infos = ranges.lookup([k[0] for k in known])
+    by_ip = {
+        ip: (k[0], k[1], info, hosting.get(info.asn))
+        for ip, k, info in zip(distinct, known, infos, strict=True)
+    }
+    columns = list(zip(*map(by_ip.__getitem__, ips), strict=True)) or [(), (), (), ()]
+    parsed, hashed, ip_info, hosted = (list(col) for col in columns)
+
+    agents = [c.user_agent for c in clicks]
+    classify = classifier.classify
+    ua_of = {ua: classify(ua) for ua in dict.fromkeys(agents)}
+    alts = list(map(alt_key, hashed, agents))
+    vkeys = [
+        "v:" + cookie if (cookie := c.visitor_id or c.assigned_visitor_id) else alt
+        for c, alt in zip(clicks, alts, strict=True)
+    ]
+    methods = [c.method for c in clicks]
+    upper = {m: m.upper() for m in set(methods)}
     return EnrichedBatch(
-        clicks=list(clicks),
-        ts_us=[micros(c.ts) for c in clicks],
-        methods=[c.method.upper() for c in clicks],
-        ua=[classifier.classify(c.user_agent) for c in clicks],
+        clicks=clicks,
+        ts_us=[(c.ts - _EPOCH) // _US for c in clicks],
+        methods=list(map(upper.__getitem__, methods)),
+        ua=list(map(ua_of.__getitem__, agents)),
         parsed_ip=parsed,
-        ip_info=infos,
+        ip_info=ip_info,
         ip_hash=hashed,
         visitor_key=vkeys,
         alt_key=alts,
-        hosting=[hosting.get(info.asn) for info in infos],
-        scope=[scope_of(c, platform) for c in clicks],
+        hosting=hosted,
+        scope=_scopes(clicks, platform),
     )
+
+
+def _scopes(clicks: list[ClickEvent], platform: bool) -> list[str]:
+    # `scope_of` once per distinct link (platform) or path (audit): equal scopes share a string.
+    memo: dict[object, str] = {}
+    out = []
+    for c in clicks:
+        key: object = (
+            (c.link_id if c.link_id is not None else ("code", c.code))
+            if platform
+            else (c.path or c.code)
+        )
+        scope = memo.get(key)
+        if scope is None:
+            scope = memo[key] = scope_of(c, platform)
+        out.append(scope)
+    return out
