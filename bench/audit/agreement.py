@@ -39,7 +39,9 @@ FAIRCLICK = [sys.executable, "-c", "from fairclick.cli.main import run; run()"]
 def run(*args: str) -> float:
     """Run a fairclick command, fail loudly; return its CPU seconds (children's)."""
     before = os.times()
-    subprocess.run([*FAIRCLICK, *args], check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run([*FAIRCLICK, *args], check=False, stdout=subprocess.DEVNULL)
+    if done.returncode:
+        sys.exit(f"`fairclick {' '.join(args)}` failed (exit {done.returncode}): see above")
     after = os.times()
     return (after.children_user - before.children_user) + (
         after.children_system - before.children_system
