@@ -156,6 +156,13 @@ _DEVICE_PART = re.compile(
 )
 
 
+def _extended_signature(ua: str) -> re.Match[str] | None:
+    """`_EXTENDED_SIGNATURE` in `ua`, after a substring test that rules most strings out."""
+    if "like Gecko;" not in ua and "(compatible;" not in ua:
+        return None
+    return _EXTENDED_SIGNATURE.search(ua)
+
+
 def _inside_comment(ua: str, start: int) -> bool:
     """Whether position `start` of `ua` is inside a parenthesised comment."""
     return ua.count("(", 0, start) > ua.count(")", 0, start)
@@ -233,7 +240,7 @@ class UaClassifier:
             if text != ua:
                 hits = [(b, m) for b, m in ((b, b.search(text)) for b in self.bots) if m]
         if not hits:
-            signature = _EXTENDED_SIGNATURE.search(text)
+            signature = _extended_signature(text)
             if signature is None:
                 return None
             return {
@@ -244,7 +251,7 @@ class UaClassifier:
             }
         if len(hits) >= 2 or not _BROWSER_EVIDENCE.search(ua):
             return hits[0][1]
-        if _DECLARED_BOT.search(text) or _EXTENDED_SIGNATURE.search(text):
+        if _DECLARED_BOT.search(text) or _extended_signature(text):
             return hits[0][1]
         # One list, in a browser's grammar, no declaration: trusted only for a product token
         # appended outside the comments (…Safari/537.36 Sparkler/0.2.0); a broad word inside
