@@ -255,7 +255,7 @@ class UaClassifier:
             return hits[0][1]
         # One list, in a browser's grammar, no declaration: trusted only for a product token
         # appended outside the comments (…Safari/537.36 Sparkler/0.2.0); a broad word inside
-        # a comment or inside a token (QQDownload, Catcher4.69, JavaPlatform) is not enough.
+        # a comment or inside a token (AutoProxy, Catcher4.69, JavaPlatform) is not enough.
         lowered = text.lower()
         for matcher, found in hits:
             matched = found["matched"]
