@@ -277,3 +277,9 @@ def test_two_worker_processes_sharing_redis_are_deterministic(
         assert p.exitcode == 0
     assert sorted(got) == expected
     assert any(v == "invalid" for _, v, _ in got) and any(v == "valid" for _, v, _ in got)
+
+
+@given(keys=st.lists(st.integers(0, 2**64 - 1), max_size=20), prefix=st.text(max_size=12))
+def test_redis_key_names_written_with_numpy_equal_one_by_one(keys: list[int], prefix: str) -> None:
+    store = RedisState("redis://127.0.0.1:1/0", prefix)  # no connection is made
+    assert store._keys(np.array(keys, np.uint64)) == [store._key(k) for k in keys]

@@ -1,4 +1,4 @@
-"""Shared recent state in Redis: one MGET per batch, one MULTI/EXEC pipeline per commit.
+"""Shared recent state in Redis: one MGET per batch, one script call (atomic) per commit.
 
 Key layout under a configurable prefix: `<prefix>s:<16 hex>` holds 4 bytes of event-time
 expiry + the 24-byte value, with a Redis TTL (garbage collection only: validity is always
@@ -12,7 +12,7 @@ treats as "retry this batch later" (ADR 0402).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import redis
@@ -20,6 +20,19 @@ import redis
 from fairclick.validation.state.base import VALUE_SIZE, Columns, Entry, StateUnavailable, last_wins
 
 _GRACE_SECONDS = 3600
+_HEX_ASCII = np.frombuffer(b"0123456789abcdef", np.uint8)
+_NIBBLE_SHIFTS = np.arange(60, -4, -4, dtype=np.uint64)
+# A commit: SET each key with its value and TTL, then (flag "1") the next batch number, all
+# atomically (a script runs alone, as MULTI/EXEC would). ARGV: flag, value1, ttl1, …, [seq+1].
+_COMMIT = """
+local n = #KEYS
+if ARGV[1] == '1' then n = n - 1 end
+for i = 1, n do
+  redis.call('SET', KEYS[i], ARGV[2 * i], 'EX', ARGV[2 * i + 1])
+end
+if ARGV[1] == '1' then redis.call('SET', KEYS[n + 1], ARGV[2 * n + 2]) end
+return n
+"""
 
 
 class RedisState:
@@ -30,11 +43,24 @@ class RedisState:
         self.wait_timeout = wait_timeout
         try:
             self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+            self._commit_script = self.client.register_script(_COMMIT)
         except (ValueError, redis.RedisError) as exc:
             raise StateUnavailable(f"bad Redis URL for the validation state: {exc}") from None
 
     def _key(self, key: int) -> bytes:
         return f"{self.prefix}s:{key:016x}".encode()
+
+    def _keys(self, keys: np.ndarray) -> list[bytes]:
+        """`_key` of every key, the hex digits written with numpy."""
+        n = keys.size
+        head = f"{self.prefix}s:".encode()
+        width = len(head) + 16
+        names = np.empty((n, width), np.uint8)
+        names[:, : len(head)] = np.frombuffer(head, np.uint8)
+        nibbles = keys.astype(np.uint64)[:, None] >> _NIBBLE_SHIFTS
+        names[:, len(head) :] = _HEX_ASCII[(nibbles & np.uint64(15)).astype(np.intp)]
+        blob = names.tobytes()
+        return [blob[at : at + width] for at in range(0, n * width, width)]
 
     @property
     def seq_key(self) -> str:
@@ -53,7 +79,7 @@ class RedisState:
 
     def load_columns(self, keys: np.ndarray, seq: int | None = None) -> Columns:
         """`load` as columns: one MGET, the answers decoded with numpy."""
-        raw = self._mget(keys.tolist(), seq)
+        raw = self._mget_names(self._keys(keys), seq)
         out = Columns.empty(len(raw))
         size = 4 + VALUE_SIZE
         good, items = [], []
@@ -69,12 +95,15 @@ class RedisState:
         return out
 
     def _mget(self, keys: Sequence[int], seq: int | None) -> list[bytes | None]:
+        return self._mget_names([self._key(k) for k in keys], seq)
+
+    def _mget_names(self, names: list[bytes], seq: int | None) -> list[bytes | None]:
         try:
             if seq is not None:
                 self._wait_turn(seq)
-            if not keys:
+            if not names:
                 return []
-            return self.client.mget([self._key(k) for k in keys])
+            return self.client.mget(names)
         except redis.RedisError as exc:
             raise StateUnavailable(f"Redis validation state unavailable: {exc}") from None
 
@@ -99,8 +128,11 @@ class RedisState:
         self, entries: Sequence[tuple[int, int, bytes]], watermark: int, seq: int | None = None
     ) -> None:
         """SET every entry with a TTL of its remaining event-time life, and (with `seq`) move
-        the turn to seq+1, in one transaction."""
-        self._commit(entries, watermark, seq)
+        the turn to seq+1, in one atomic script."""
+        keys = np.fromiter((e[0] for e in entries), np.uint64, len(entries))
+        exps = np.fromiter((e[1] for e in entries), np.int64, len(entries))
+        vals = np.frombuffer(b"".join(e[2] for e in entries), np.uint8).reshape(-1, VALUE_SIZE)
+        self.commit_columns(keys, exps, vals, watermark, seq)
 
     def commit_columns(
         self,
@@ -110,23 +142,26 @@ class RedisState:
         watermark: int,
         seq: int | None = None,
     ) -> None:
-        """`commit` of columns (the last row wins for a repeated key)."""
+        """`commit` of columns (the last row wins for a repeated key): one script call whose
+        arguments are built with numpy, instead of one pipelined command object per key."""
         keys, expires, values = last_wins(keys, expires, values)
-        blob = values.tobytes()
-        rows = zip(keys.tolist(), expires.tolist(), range(0, len(blob), VALUE_SIZE), strict=True)
-        self._commit(((k, e, blob[at : at + VALUE_SIZE]) for k, e, at in rows), watermark, seq)
-
-    def _commit(
-        self, entries: Iterable[tuple[int, int, bytes]], watermark: int, seq: int | None
-    ) -> None:
+        n = keys.size
+        stored = np.empty((n, 4 + VALUE_SIZE), np.uint8)
+        stored[:, :4] = expires.astype(">u4").view(np.uint8).reshape(n, 4)
+        stored[:, 4:] = values
+        blob = stored.tobytes()
+        size = 4 + VALUE_SIZE
+        ttls = (np.maximum(1, expires - watermark) + _GRACE_SECONDS).tolist()
+        args: list[bytes | int] = [b"0" if seq is None else b"1"]
+        args += [b""] * (2 * n)
+        args[1::2] = [blob[at : at + size] for at in range(0, n * size, size)]
+        args[2::2] = ttls
+        names = self._keys(keys)
+        if seq is not None:
+            names.append(self.seq_key.encode())
+            args.append(seq + 1)
         try:
-            pipe = self.client.pipeline(transaction=True)
-            for key, expires, value in entries:
-                ttl = max(1, expires - watermark) + _GRACE_SECONDS
-                pipe.set(self._key(key), expires.to_bytes(4, "big") + value, ex=ttl)
-            if seq is not None:
-                pipe.set(self.seq_key, seq + 1)
-            pipe.execute()
+            self._commit_script(keys=names, args=args)
         except redis.RedisError as exc:
             raise StateUnavailable(f"Redis validation state unavailable: {exc}") from None
 
