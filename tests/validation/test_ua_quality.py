@@ -226,3 +226,19 @@ def test_no_android_device_model_makes_a_chrome_user_agent_a_bot(model: str) -> 
     )
     assert DOWNLOADED.classify(ua).category == "browser"
     assert FALLBACK.classify(ua).category == "browser"
+
+
+@pytest.mark.parametrize(
+    "ua",
+    [
+        BOTS[0],  # Googlebot smartphone: declared
+        BOTS[7],  # extended signature, in no list
+        "Grafana/11.1.0",  # bare product tokens: a library or a script, not a browser
+        "Google-Cloud-Scheduler",
+        "Datadog Agent/5.10.1",
+        "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+        "RSSRadio (Push Notification Scanner;support@dorada.co.uk)",  # a contact address
+    ],
+)
+def test_the_fallback_catches_declared_bots_and_bare_tokens(ua: str) -> None:
+    assert FALLBACK.classify(ua).category == "crawler"

@@ -117,7 +117,7 @@ AUTOMATION = PatternList(
 # Fallback bot list when no downloaded list is installed: the common self-declared tokens.
 BUILTIN_BOTS = PatternList(
     "fairclick-bots-builtin",
-    "2026.11",
+    "2026.11.2",
     (
         ("bot", r"(?<!cu)bot\b|bot[/_-]|robot"),
         ("crawler", r"crawl"),
@@ -134,5 +134,8 @@ BUILTIN_BOTS = PatternList(
         ("validator", r"validator|checker|linkcheck"),
         ("scraper", r"scrap(?:er|y)|extractor"),
         ("AI crawler", r"GPTBot|ChatGPT-User|ClaudeBot|anthropic-ai|PerplexityBot|CCBot"),
+        # Only product tokens, no comment, no browser: a library, an app's client or a script.
+        ("bare product token", r"^[\w.\-:% ]+(?:/v?\d[\w.\-]*)?(?: [\w.\-]+/v?\d[\w.\-]*)*$"),
+        ("declared contact", r"\+https?://|[\w.\-]+@[\w\-]+\.[a-z]{2,}"),
     ),
 )
