@@ -18,6 +18,7 @@ from fairclick.validation.context import ValidationContext
 from fairclick.validation.engine import Validator
 from fairclick.validation.retro import (
     BurstSettings,
+    RingSettings,
     analyse,
     burst,
     click_farm,
@@ -454,3 +455,42 @@ def test_velocity_flags_exactly_the_valid_clicks_of_dense_windows(
         if verdicts[i] == "valid" and (dense(i, 5, 60) or dense(i, 30, 3600))
     }
     assert found == expected
+
+
+def _zipf_visitors(data: Columns, rng: random.Random, n: int, links: int, days: int) -> None:
+    """Independent visitors, each clicking three to five links at their own random times over
+    `days` days, the links drawn from a Zipf(1.6) popularity: a few links get most traffic."""
+    weights = [1 / (rank + 1) ** 1.6 for rank in range(links)]
+    for j in range(n):
+        for k, inf in enumerate(rng.choices(range(links), weights, k=rng.randint(3, 5))):
+            when = T0 + timedelta(hours=rng.random() * 24 * days)
+            _add(data, f"z{j}-{k}", when, inf, 0, f"v:z{j}", f"90.{j % 250}.{j // 250}.0/24")
+
+
+def test_independent_visitors_on_zipf_popular_links_are_not_a_ring() -> None:
+    """Hundreds of independent visitors click the most popular links within any two hours: such
+    co-clicks happen by chance, they are no lockstep. Counting them (no busy-link limit) makes
+    rings of strangers; a busy link's bucket is not evidence."""
+    rng = random.Random(16)
+    data = _empty()
+    _zipf_visitors(data, rng, 3000, 40, 3)
+    frame = rows(**data)
+    assert click_ring(frame) == []
+    assert len(click_ring(frame, RingSettings(busy_link=10**9))) > 100
+
+
+def test_a_ring_whose_members_also_click_a_viral_link_is_found() -> None:
+    """A click exchange among Zipf-popular traffic, whose members also open the most popular
+    (viral) link like everybody: the ring is found from its own links, and their viral clicks
+    (co-clicked with hundreds of strangers, no evidence) stay valid."""
+    rng = random.Random(17)
+    data = _empty()
+    _zipf_visitors(data, rng, 3000, 40, 3)
+    _exchange(data, rng, _posts(rng, range(100, 106), 2, 3), 0)
+    members = sorted({v for v in data["visitor_key"] if v.startswith("v:r0-")})
+    for m, visitor in enumerate(members):
+        for k in range(2):
+            when = T0 + timedelta(hours=rng.random() * 72)
+            _add(data, f"viral{m}-{k}", when, 0, 0, visitor, f"82.{m}.9.0/24")
+    found = {r.click_id for r in click_ring(rows(**data))}
+    assert found == {c for c in data["click_id"] if c.startswith("g")}
