@@ -195,3 +195,44 @@ def test_release_clicks_bills_held_click_rows_and_copies_the_outcome(test_db: Te
         ("billed", None, 50, 30),
         ("unbilled", "budget_exhausted", 0, 0),
     ]
+
+
+def test_one_batch_bills_as_clicks_one_by_one_would_across_days_and_caps(
+    test_db: TestDb,
+) -> None:
+    # The batch reads every counter it needs up front and writes the increments once at the
+    # end: it must decide exactly what the rules say in event-time order, click by click.
+    world = ledger_world(test_db.db, budget=1200, daily_cap=400, influencer_cap=650)
+    days = [datetime(2025, 11, 18, 9, tzinfo=UTC) + timedelta(days=d) for d in range(3)]
+    clicks = [
+        world.click(n, "nina" if n % 3 else "noah", ts=days[n // 12] + timedelta(minutes=n))
+        for n in range(36)
+    ]
+    with test_db.db.session() as session:
+        outcomes = bill_clicks(session, clicks, now=NOW)
+    spent, per_day, per_person, expected = 0, dict[date, int](), dict[int, int](), []
+    for click in clicks:
+        day = click.ts.date()  # 09:00 UTC is the same day in Paris
+        if spent + 50 > 1200:
+            expected.append("budget_exhausted")
+        elif per_day.get(day, 0) + 50 > 400:
+            expected.append("daily_cap")
+        elif per_person.get(click.influencer_id, 0) + 50 > 650:
+            expected.append("influencer_cap")
+        else:
+            spent += 50
+            per_day[day] = per_day.get(day, 0) + 50
+            per_person[click.influencer_id] = per_person.get(click.influencer_id, 0) + 50
+            expected.append("billed")
+    assert _causes(outcomes) == expected
+    with test_db.db.session() as session:
+        assert repo.spend_row(session, world.campaign_id).spent_minor == spent  # type: ignore[union-attr]
+        assert repo.balance(session, AccountKind.CAMPAIGN_BUDGET, world.campaign_id, "EUR") == (
+            1200 - spent
+        )
+        counted = dict(
+            session.execute(select(CampaignDailySpend.day, CampaignDailySpend.spent_minor)).all()
+        )
+        assert counted == per_day
+        assert bill_clicks(session, clicks, now=NOW) == outcomes  # idempotent, nothing posted
+        assert repo.spend_row(session, world.campaign_id).spent_minor == spent  # type: ignore[union-attr]

@@ -17,14 +17,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from fairclick.campaigns.models import Campaign, Enrolment
 from fairclick.domain.click import BillableClick
 from fairclick.domain.errors import NotFound
-from fairclick.domain.influence import Tier
+from fairclick.domain.influence import Tier, tier_for_reach
 from fairclick.domain.reasons import Billing, UnbilledCause
+from fairclick.influencers.models import SocialAccount
 from fairclick.influencers.service import tier_of
 from fairclick.ledger import repository as repo
 from fairclick.ledger.models import (
@@ -50,6 +51,10 @@ BILLED_STATES = frozenset({PostingState.PENDING, PostingState.AVAILABLE})
 _ENTRIES: Table = LedgerEntry.__table__  # type: ignore[assignment]
 _LINES: Table = LedgerLine.__table__  # type: ignore[assignment]
 _POSTINGS: Table = ClickPosting.__table__  # type: ignore[assignment]
+_ENTRY_COLUMNS = (
+    "kind", "at", "click_id", "organisation_id", "campaign_id", "influencer_id", "memo", "by",
+    "created_at",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +95,7 @@ class Draft:
 
 
 Posting = ClickPosting | Draft
+_DRAFT_COLUMNS = Draft.__slots__
 
 
 def outcome_of(posting: Posting) -> BillingOutcome:
@@ -134,6 +140,94 @@ class Context:
         self.added: dict[int, int] = defaultdict(int)
         self.day_added: dict[tuple[int, date], int] = defaultdict(int)
         self.influencer_added: dict[tuple[int, int], int] = defaultdict(int)
+        # Memos of pure functions that every click of a batch would otherwise recompute.
+        self.rates: dict[tuple[int, Tier, str | None, str | None], tuple[int, int]] = {}
+        self.days: dict[tuple[str, int], date] = {}
+
+    def preload(self, clicks: Sequence[BillableClick]) -> None:
+        """Read what `decide` will ask about these clicks in a few queries instead of one per
+        influencer: tiers, enrolments, influencer and day spend. Call after `prepare` (the
+        spend figures are exact only under the campaigns' lock)."""
+        session = self.session
+        campaign_ids = sorted({c.campaign_id for c in clicks})
+        people = sorted({c.influencer_id for c in clicks} - set(self.tiers))
+        for chunk in _chunks(people):
+            reach = dict(
+                session.execute(
+                    select(SocialAccount.influencer_id, func.sum(SocialAccount.followers))
+                    .where(SocialAccount.influencer_id.in_(chunk))
+                    .group_by(SocialAccount.influencer_id)
+                ).all()
+            )
+            for person in chunk:
+                self.tiers[person] = tier_for_reach(int(reach.get(person) or 0))
+        pairs = {(c.campaign_id, c.influencer_id) for c in clicks} - set(self.enrolments)
+        everyone = sorted({person for _, person in pairs})
+        for chunk in _chunks(everyone):
+            found = session.execute(
+                select(Enrolment.campaign_id, Enrolment.influencer_id, Enrolment.status).where(
+                    Enrolment.campaign_id.in_(campaign_ids), Enrolment.influencer_id.in_(chunk)
+                )
+            ).all()
+            statuses = {(c, i): status for c, i, status in found}
+            for pair in pairs:
+                if pair[1] in chunk:
+                    self.enrolments[pair] = statuses.get(pair)
+        spent_pairs = {(c.campaign_id, c.influencer_id) for c in clicks} - set(
+            self.influencer_spent
+        )
+        for chunk in _chunks(sorted({person for _, person in spent_pairs})):
+            rows = session.execute(
+                select(
+                    CampaignInfluencerSpend.campaign_id,
+                    CampaignInfluencerSpend.influencer_id,
+                    CampaignInfluencerSpend.spent_minor,
+                ).where(
+                    CampaignInfluencerSpend.campaign_id.in_(campaign_ids),
+                    CampaignInfluencerSpend.influencer_id.in_(chunk),
+                )
+            ).all()
+            spent = {(c, i): int(amount) for c, i, amount in rows}
+            for pair in spent_pairs:
+                if pair[1] in chunk:
+                    self.influencer_spent[pair] = spent.get(pair, 0)
+        days = {
+            (c.campaign_id, self.day(c.ts, self.campaign(c.campaign_id).campaign.timezone))
+            for c in clicks
+        } - set(self.day_spent)
+        if days:
+            day_rows = session.execute(
+                select(
+                    CampaignDailySpend.campaign_id,
+                    CampaignDailySpend.day,
+                    CampaignDailySpend.spent_minor,
+                ).where(
+                    CampaignDailySpend.campaign_id.in_(campaign_ids),
+                    CampaignDailySpend.day.in_(sorted({day for _, day in days})),
+                )
+            ).all()
+            spent_days = {(c, d): int(amount) for c, d, amount in day_rows}
+            for key in days:
+                self.day_spent[key] = spent_days.get(key, 0)
+
+    def rate(self, info: CampaignInfo, click: BillableClick) -> tuple[int, int]:
+        """(price, payout) in minor units of a click (`rates.rate_for`, memoised)."""
+        tier = self.tier(click.influencer_id)
+        key = (info.campaign.id, tier, click.network, click.country)
+        found = self.rates.get(key)
+        if found is None:
+            rate = rate_for(info.card, tier, click.network, click.country)
+            found = self.rates[key] = (rate.price.minor, rate.payout.minor)
+        return found
+
+    def day(self, ts: datetime, timezone: str) -> date:
+        """`rates.local_day`, memoised per quarter hour (every UTC offset and every offset
+        change is a whole number of quarter hours)."""
+        key = (timezone, int(ts.timestamp()) // 900)
+        found = self.days.get(key)
+        if found is None:
+            found = self.days[key] = local_day(ts, timezone)
+        return found
 
     def campaign(self, campaign_id: int) -> CampaignInfo:
         if campaign_id not in self.campaigns:
@@ -207,6 +301,10 @@ class Context:
         return self.influencer_spent[key]
 
 
+def _chunks(ids: Sequence[int], size: int = 900) -> list[set[int]]:
+    return [set(ids[start : start + size]) for start in range(0, len(ids), size)]
+
+
 class SpendProtocolBroken(RuntimeError):
     """A spend counter moved under a batch that held its campaign's lock: a bug, never a
     business case. Raised so that the transaction aborts rather than overspends."""
@@ -262,12 +360,11 @@ def _limit(cap: int | None) -> int:
 
 
 def charge(
-    ctx: Context, info: CampaignInfo, click: BillableClick, price: int
+    ctx: Context, info: CampaignInfo, click: BillableClick, price: int, day: date
 ) -> UnbilledCause | None:
-    """Count `price` against the budget, the day's cap and the influencer's cap, all three or
-    none; the cause when one refuses. `prepare` must have locked the campaign."""
+    """Count `price` against the budget, the `day`'s cap and the influencer's cap, all three
+    or none; the cause when one refuses. `prepare` must have locked the campaign."""
     campaign = info.campaign
-    day = local_day(click.ts, campaign.timezone)
     if ctx.spent[campaign.id] + price > campaign.budget_minor:
         return UnbilledCause.BUDGET_EXHAUSTED
     if ctx.spent_on_day(campaign.id, day) + price > _limit(campaign.daily_cap_minor):
@@ -298,15 +395,16 @@ def decide(ctx: Context, posting: Posting, click: BillableClick, now: datetime) 
         enrolment_status=ctx.enrolment(click.campaign_id, click.influencer_id),
     )
     if cause is None:
-        rate = rate_for(info.card, ctx.tier(click.influencer_id), click.network, click.country)
-        cause = charge(ctx, info, click, rate.price.minor)
+        price, payout = ctx.rate(info, click)
+        day = ctx.day(click.ts, campaign.timezone)
+        cause = charge(ctx, info, click, price, day)
     if cause is not None:
         posting.state, posting.cause = PostingState.UNBILLED.value, cause.value
         posting.amount_minor = posting.payout_minor = 0
         return
     posting.state, posting.cause = PostingState.PENDING.value, None
-    posting.amount_minor, posting.payout_minor = rate.price.minor, rate.payout.minor
-    posting.day = local_day(click.ts, campaign.timezone)
+    posting.amount_minor, posting.payout_minor = price, payout
+    posting.day = day
     posting.matures_at = now + timedelta(days=campaign.hold_days)
 
 
@@ -316,45 +414,41 @@ def finish(ctx: Context, postings: Sequence[Posting], now: datetime) -> None:
     session = ctx.session
     billed = [p for p in postings if p.state == PostingState.PENDING.value and p.entry_id is None]
     if billed:
-        entry_rows = [
-            {
-                "kind": EntryKind.CLICK.value,
-                "at": now,
-                "click_id": p.click_id,
-                "organisation_id": p.organisation_id,
-                "campaign_id": p.campaign_id,
-                "influencer_id": p.influencer_id,
-                "memo": "",
-                "by": "worker",
-                "created_at": utcnow(),
-            }
+        conn = session.connection()
+        created = utcnow()
+        click = EntryKind.CLICK.value
+        entries = [
+            (click, now, p.click_id, p.organisation_id, p.campaign_id, p.influencer_id, "",
+             "worker", created)
             for p in billed
-        ]
-        ids = session.scalars(
-            insert(_ENTRIES).returning(_ENTRIES.c.id, sort_by_parameter_order=True),
-            entry_rows,
-        ).all()
-        line_rows = []
-        for posting, entry_id in zip(billed, ids, strict=True):
-            posting.entry_id = entry_id
+        ]  # fmt: skip
+        returned = repo.insert_values(
+            conn, _ENTRIES, _ENTRY_COLUMNS, entries, returning=("id", "click_id")
+        )
+        ids = {str(row[1]): int(row[0]) for row in returned}
+        ctx.accounts.preload(
+            key
+            for p in billed
+            for key in (
+                (AccountKind.CAMPAIGN_BUDGET, p.campaign_id, p.currency),
+                (AccountKind.INFLUENCER_PENDING, p.influencer_id, p.currency),
+                (AccountKind.PLATFORM_REVENUE, 0, p.currency),
+            )
+        )
+        account = ctx.accounts.id_for
+        line_rows: list[tuple[int, int, int]] = []
+        for posting in billed:
+            posting.entry_id = entry_id = ids[posting.click_id]
             price, payout, cur = posting.amount_minor, posting.payout_minor, posting.currency
-            legs = [
-                repo.Leg(AccountKind.CAMPAIGN_BUDGET, posting.campaign_id, cur, -price),
-                repo.Leg(AccountKind.INFLUENCER_PENDING, posting.influencer_id, cur, payout),
-                repo.Leg(AccountKind.PLATFORM_REVENUE, 0, cur, price - payout),
-            ]
-            repo.check_balanced("click", legs)
-            line_rows += [
-                {
-                    "entry_id": entry_id,
-                    "account_id": ctx.accounts.id_for(leg.kind, leg.owner_id, leg.currency),
-                    "amount_minor": leg.amount_minor,
-                }
-                for leg in legs
-                if leg.amount_minor
-            ]
-        if line_rows:
-            session.execute(insert(_LINES), line_rows)
+            # The three legs balance by construction: -price + payout + (price - payout) = 0.
+            for kind, owner, amount in (
+                (AccountKind.CAMPAIGN_BUDGET, posting.campaign_id, -price),
+                (AccountKind.INFLUENCER_PENDING, posting.influencer_id, payout),
+                (AccountKind.PLATFORM_REVENUE, 0, price - payout),
+            ):
+                if amount:
+                    line_rows.append((entry_id, account(kind, owner, cur), amount))
+        repo.insert_values(conn, _LINES, ("entry_id", "account_id", "amount_minor"), line_rows)
     _write_spend(ctx)
 
 
@@ -364,16 +458,25 @@ def _write_spend(ctx: Context) -> None:
         campaign = ctx.campaign(campaign_id).campaign
         if amount and not repo.spend_total(session, campaign_id, amount, campaign.budget_minor):
             raise SpendProtocolBroken(f"campaign {campaign_id} spend moved during a batch")
-    for (campaign_id, day), amount in ctx.day_added.items():
-        cap = _limit(ctx.campaign(campaign_id).campaign.daily_cap_minor)
-        if amount and not repo.spend_day(session, campaign_id, day, amount, cap):
-            raise SpendProtocolBroken(f"campaign {campaign_id} spend on {day} moved during a batch")
-    for (campaign_id, influencer_id), amount in ctx.influencer_added.items():
-        cap = _limit(ctx.campaign(campaign_id).campaign.influencer_cap_minor)
-        if amount and not repo.spend_influencer(session, campaign_id, influencer_id, amount, cap):
-            raise SpendProtocolBroken(
-                f"campaign {campaign_id} influencer spend moved during a batch"
-            )
+    days = [
+        (campaign_id, day, amount, _limit(ctx.campaign(campaign_id).campaign.daily_cap_minor))
+        for (campaign_id, day), amount in sorted(ctx.day_added.items())
+        if amount
+    ]
+    if not repo.spend_many(session, "day", days):
+        raise SpendProtocolBroken(f"daily spend moved during a batch: {days}")
+    people = [
+        (
+            campaign_id,
+            person,
+            amount,
+            _limit(ctx.campaign(campaign_id).campaign.influencer_cap_minor),
+        )
+        for (campaign_id, person), amount in sorted(ctx.influencer_added.items())
+        if amount
+    ]
+    if not repo.spend_many(session, "influencer", people):
+        raise SpendProtocolBroken("influencer spend moved during a batch")
     ctx.added.clear()
     ctx.day_added.clear()
     ctx.influencer_added.clear()
@@ -396,12 +499,15 @@ def new_posting(ctx: Context, click: BillableClick) -> Draft:
 
 
 def insert_drafts(session: Session, drafts: Sequence[Draft]) -> None:
-    """Insert decided postings in one statement."""
+    """Insert decided postings in bulk (multi-row INSERTs)."""
     if drafts:
-        session.execute(
-            insert(_POSTINGS),
-            [{name: getattr(d, name) for name in Draft.__slots__} for d in drafts],
-        )
+        rows = [
+            (d.click_id, d.ts, d.campaign_id, d.organisation_id, d.influencer_id, d.link_id,
+             d.network, d.country, d.currency, d.state, d.cause, d.amount_minor, d.payout_minor,
+             d.day, d.entry_id, d.matures_at, d.posted_at, d.settled_at)
+            for d in drafts
+        ]  # fmt: skip
+        repo.insert_values(session.connection(), _POSTINGS, _DRAFT_COLUMNS, rows)
 
 
 def existing_postings(session: Session, click_ids: Sequence[str]) -> dict[str, ClickPosting]:

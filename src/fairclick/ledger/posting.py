@@ -48,6 +48,7 @@ def bill_clicks(
     existing: dict[str, Posting] = dict(existing_postings(session, [c.click_id for c in clicks]))
     ctx = Context(session)
     prepare(ctx, {c.campaign_id for c in clicks if c.click_id not in existing}, now)
+    ctx.preload([c for c in clicks if c.click_id not in existing])
     fresh: list[Draft] = []
     for click in clicks:
         if click.click_id not in existing:

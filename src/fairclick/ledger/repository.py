@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from fairclick.domain.errors import FairclickError
+from fairclick.journal.rows import sqlite_ts
 from fairclick.ledger.models import (
     AccountKind,
     CampaignDailySpend,
@@ -45,6 +46,58 @@ class Leg:
 
 
 _LINES: Table = LedgerLine.__table__  # type: ignore[assignment]
+
+# SQLite accepts at most 32,766 parameters per statement; PostgreSQL 65,535.
+_MAX_PARAMETERS = 32_000
+
+
+def insert_values(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: Sequence[str] = (),
+) -> list[tuple[Any, ...]]:
+    """Insert `rows` (tuples in `columns` order) with plain multi-row INSERTs, and the
+    `returning` columns of every inserted row (in no promised order: return a key with them).
+
+    The ledger's hot writes (entries, lines, postings of a batch) go through here rather than
+    through SQLAlchemy's per-row parameter processing, which cost more than the inserts. Values
+    are converted as SQLAlchemy would store them: on SQLite, aware datetimes as naive UTC text
+    and dates as ISO text."""
+    if not rows:
+        return []
+    dialect = conn.dialect.name
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    mark = "?" if dialect == "sqlite" else "%s"
+    one = "(" + ", ".join(mark for _ in columns) + ")"
+    tail = f" RETURNING {', '.join(quote(c) for c in returning)}" if returning else ""
+    per_statement = max(1, _MAX_PARAMETERS // len(columns))
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        params: list[Any] = []
+        if dialect == "sqlite":
+            for row in chunk:
+                params += [_sqlite_value(v) for v in row]
+        else:
+            for row in chunk:
+                params += row
+        sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES {', '.join([one] * len(chunk))}"
+        result = conn.exec_driver_sql(sql + tail, tuple(params))
+        if returning:
+            found += [tuple(row) for row in result]
+    return found
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return sqlite_ts(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def insert_ignore(session: Session, table: Table, values: dict[str, Any], keys: list[str]) -> None:
@@ -91,6 +144,36 @@ class AccountCache:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._ids: dict[tuple[str, int, str], int] = {}
+
+    def preload(self, keys: Iterable[tuple[AccountKind, int, str]]) -> None:
+        """Find (creating the missing ones) the accounts of `keys` in a few queries, so that
+        `id_for` answers from memory for a whole batch."""
+        wanted: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for kind, owner, currency in keys:
+            if (kind.value, owner, currency) not in self._ids:
+                wanted[(kind.value, currency)].add(owner)
+        for (kind_value, currency), owners in wanted.items():
+            for attempt in range(2):
+                ordered = sorted(owners)
+                for start in range(0, len(ordered), 900):
+                    for account, owner in self.session.execute(
+                        select(LedgerAccount.id, LedgerAccount.owner_id).where(
+                            LedgerAccount.kind == kind_value,
+                            LedgerAccount.currency == currency,
+                            LedgerAccount.owner_id.in_(ordered[start : start + 900]),
+                        )
+                    ):
+                        self._ids[(kind_value, owner, currency)] = int(account)
+                        owners.discard(owner)
+                if not owners or attempt:
+                    break
+                for owner in sorted(owners):
+                    insert_ignore(
+                        self.session,
+                        LedgerAccount.__table__,  # type: ignore[arg-type]
+                        {"kind": kind_value, "owner_id": owner, "currency": currency},
+                        ["kind", "owner_id", "currency"],
+                    )
 
     def id_for(self, kind: AccountKind, owner_id: int, currency: str) -> int:
         key = (kind.value, owner_id, currency)
@@ -276,6 +359,40 @@ def spend_influencer(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def spend_many(
+    session: Session, scope: str, increments: Sequence[tuple[int, Any, int, int]]
+) -> bool:
+    """`spend_day` (scope `day`) or `spend_influencer` (scope `influencer`) for many rows at
+    once: (campaign id, day or influencer id, amount, limit) each, one INSERT of the missing
+    counters and one conditional UPDATE executed for all (a single driver call each). True when
+    every increment was applied, False when any would have passed its limit."""
+    if not increments:
+        return True
+    table: Table
+    if scope == "day":
+        table, key = CampaignDailySpend.__table__, "day"  # type: ignore[assignment]
+    else:
+        table, key = CampaignInfluencerSpend.__table__, "influencer_id"  # type: ignore[assignment]
+    conn = session.connection()
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(
+        dialect_insert(table).on_conflict_do_nothing(index_elements=["campaign_id", key]),
+        [{"campaign_id": c, key: k, "spent_minor": 0} for c, k, _, _ in increments],
+    )
+    spent = table.c.spent_minor
+    result = conn.execute(
+        update(table)
+        .where(
+            table.c.campaign_id == bindparam("c"),
+            table.c[key] == bindparam("k"),
+            spent + bindparam("a") <= bindparam("cap"),
+        )
+        .values(spent_minor=spent + bindparam("a")),
+        [{"c": c, "k": k, "a": amount, "cap": cap} for c, k, amount, cap in increments],
+    )
+    return int(result.rowcount) == len(increments)
+
+
 def unspend(
     session: Session, campaign_id: int, influencer_id: int | None, day: date | None, amount: int
 ) -> None:
@@ -305,6 +422,35 @@ def unspend(
         .values(spent_minor=CampaignInfluencerSpend.spent_minor - amount)
         .execution_options(synchronize_session=False)
     )
+
+
+def unspend_core(
+    conn: Connection, campaign_id: int, influencer_id: int | None, day: date | None, amount: int
+) -> None:
+    """`unspend` on a connection: Core statements, no ORM flush (reversals in bulk)."""
+    spend: Table = CampaignSpend.__table__  # type: ignore[assignment]
+    daily: Table = CampaignDailySpend.__table__  # type: ignore[assignment]
+    per_influencer: Table = CampaignInfluencerSpend.__table__  # type: ignore[assignment]
+    conn.execute(
+        update(spend)
+        .where(spend.c.campaign_id == campaign_id)
+        .values(spent_minor=spend.c.spent_minor - amount)
+    )
+    if day is not None:
+        conn.execute(
+            update(daily)
+            .where(daily.c.campaign_id == campaign_id, daily.c.day == day)
+            .values(spent_minor=daily.c.spent_minor - amount)
+        )
+    if influencer_id is not None:
+        conn.execute(
+            update(per_influencer)
+            .where(
+                per_influencer.c.campaign_id == campaign_id,
+                per_influencer.c.influencer_id == influencer_id,
+            )
+            .values(spent_minor=per_influencer.c.spent_minor - amount)
+        )
 
 
 def spend_row(session: Session, campaign_id: int) -> CampaignSpend | None:
