@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, case, insert, select, update
 from sqlalchemy.orm import Session
 
 from fairclick.domain.reasons import UnbilledCause
@@ -22,8 +22,13 @@ from fairclick.ledger.models import (
     ClickPosting,
     EntryKind,
     LedgerEntry,
+    LedgerLine,
     PostingState,
 )
+
+_POSTINGS: Table = ClickPosting.__table__  # type: ignore[assignment]
+_ENTRIES: Table = LedgerEntry.__table__  # type: ignore[assignment]
+_LINES: Table = LedgerLine.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,70 +45,111 @@ class Reversal:
     currency: str
 
 
+_CLAIMABLE = (PostingState.HELD.value, PostingState.PENDING.value, PostingState.AVAILABLE.value)
+
+
 def reverse_click(
     session: Session, click_id: str, *, reason: str, at: datetime, by: str
 ) -> Reversal | None:
     """Undo the billing of a click that became invalid; None when there is nothing to undo
     (never billed, already reversed). A held click is simply dropped. Idempotent; never
-    commits."""
-    posting = session.scalars(
-        select(ClickPosting).where(ClickPosting.click_id == click_id).with_for_update()
+    commits.
+
+    Retro-analysis calls it for every billed click it invalidates, so it runs a fixed handful
+    of Core statements and no ORM flush: one conditional UPDATE claims the posting (held →
+    unbilled, pending → reversed, available → clawed back) and returns what it was, so two
+    concurrent reversals (or a reversal racing maturity) cannot both post: the loser's UPDATE
+    matches nothing."""
+    conn = session.connection()
+    state = _POSTINGS.c.state
+    claimed = conn.execute(
+        update(_POSTINGS)
+        .where(_POSTINGS.c.click_id == click_id, state.in_(_CLAIMABLE))
+        .values(
+            state=case(
+                (state == PostingState.PENDING.value, PostingState.REVERSED.value),
+                (state == PostingState.AVAILABLE.value, PostingState.CLAWED_BACK.value),
+                else_=PostingState.UNBILLED.value,
+            ),
+            cause=case(
+                (state == PostingState.HELD.value, UnbilledCause.INVALID.value),
+                else_=_POSTINGS.c.cause,
+            ),
+            settled_at=at,
+        )
+        .returning(
+            state,
+            _POSTINGS.c.entry_id,
+            _POSTINGS.c.amount_minor,
+            _POSTINGS.c.payout_minor,
+            _POSTINGS.c.currency,
+            _POSTINGS.c.organisation_id,
+            _POSTINGS.c.campaign_id,
+            _POSTINGS.c.influencer_id,
+            _POSTINGS.c.day,
+        )
     ).first()
-    if posting is None:
+    # A posting this session had loaded must not keep its old state.
+    loaded = session.identity_map.get(session.identity_key(ClickPosting, click_id))
+    if loaded is not None:
+        session.expire(loaded)
+    if claimed is None:
         return None
-    # The conditional state change is what stops two concurrent reversals (or a reversal racing
-    # maturity) from both posting: only one moves the row; the loser reads the new state again.
-    while True:
-        state = PostingState(posting.state)
-        if state == PostingState.HELD:
-            if repo.claim(session, click_id, state.value, PostingState.UNBILLED.value, at):
-                posting.cause = UnbilledCause.INVALID.value
-                session.flush()
-                session.refresh(posting)
-                return None
-        elif state == PostingState.PENDING or state == PostingState.AVAILABLE:
-            target = (
-                PostingState.REVERSED if state == PostingState.PENDING else PostingState.CLAWED_BACK
-            )
-            if repo.claim(session, click_id, state.value, target.value, at):
-                break
-        else:
-            return None
-        session.refresh(posting)
-    assert posting.entry_id is not None
-    accounts = repo.AccountCache(session)
-    price, payout, cur = posting.amount_minor, posting.payout_minor, posting.currency
-    entry = LedgerEntry(
-        at=at,
-        click_id=click_id,
-        organisation_id=posting.organisation_id,
-        campaign_id=posting.campaign_id,
-        influencer_id=posting.influencer_id,
-        reverses_entry_id=posting.entry_id,
-        memo=reason[:300],
-        by=by[:100],
-    )
-    if state == PostingState.PENDING:
-        entry.kind = EntryKind.REVERSAL.value
-        legs = [
-            repo.Leg(AccountKind(account.kind), account.owner_id, account.currency, -amount)
-            for account, amount in repo.entry_lines(session, posting.entry_id)
-        ]
-        repo.unspend(session, posting.campaign_id, posting.influencer_id, posting.day, price)
+    new_state, entry_id, price, payout, cur, org, campaign_id, influencer_id, day = claimed
+    if new_state == PostingState.UNBILLED.value:
+        return None  # a held click: no money had moved
+    assert entry_id is not None
+    if new_state == PostingState.REVERSED.value:
+        kind = EntryKind.REVERSAL
+        lines = conn.execute(
+            select(_LINES.c.account_id, _LINES.c.amount_minor)
+            .where(_LINES.c.entry_id == entry_id)
+            .order_by(_LINES.c.id)
+        ).all()
+        mirror = [(account, -amount) for account, amount in lines]
+        repo.unspend_core(conn, campaign_id, influencer_id, day, price)
     else:
-        entry.kind = EntryKind.CLAWBACK.value
+        kind = EntryKind.CLAWBACK
+        accounts = repo.AccountCache(session)
         legs = [
-            repo.Leg(AccountKind.ADVERTISER_CREDIT, posting.organisation_id, cur, price),
-            repo.Leg(AccountKind.INFLUENCER_CLAWBACK, posting.influencer_id, cur, -payout),
+            repo.Leg(AccountKind.ADVERTISER_CREDIT, org, cur, price),
+            repo.Leg(AccountKind.INFLUENCER_CLAWBACK, influencer_id, cur, -payout),
             repo.Leg(AccountKind.PLATFORM_REVENUE, 0, cur, payout - price),
         ]
-    repo.post_entry(session, accounts, entry, legs)
-    session.refresh(posting)
+        repo.check_balanced(kind.value, legs)
+        mirror = [
+            (accounts.id_for(leg.kind, leg.owner_id, leg.currency), leg.amount_minor)
+            for leg in legs
+        ]
+    if sum(amount for _, amount in mirror):
+        raise repo.UnbalancedEntry(f"entry {kind.value} does not balance")
+    new_entry = conn.execute(
+        insert(_ENTRIES)
+        .values(
+            kind=kind.value,
+            at=at,
+            click_id=click_id,
+            organisation_id=org,
+            campaign_id=campaign_id,
+            influencer_id=influencer_id,
+            reverses_entry_id=entry_id,
+            memo=reason[:300],
+            by=by[:100],
+        )
+        .returning(_ENTRIES.c.id)
+    ).scalar_one()
+    rows = [
+        {"entry_id": new_entry, "account_id": account, "amount_minor": amount}
+        for account, amount in mirror
+        if amount
+    ]
+    if rows:
+        conn.execute(insert(_LINES), rows)
     return Reversal(
         click_id=click_id,
-        kind=EntryKind(entry.kind),
-        entry_id=entry.id,
-        reverses_entry_id=posting.entry_id,
+        kind=kind,
+        entry_id=new_entry,
+        reverses_entry_id=entry_id,
         amount_minor=price,
         payout_minor=payout,
         currency=cur,
