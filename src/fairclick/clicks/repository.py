@@ -38,6 +38,7 @@ def existing_click_ids(conn: Connection, click_ids: Sequence[str]) -> set[str]:
 CLICK_COLUMNS = tuple(column.name for column in clicks.columns)
 _JSON_COLUMNS = frozenset({"headers", "reasons", "flags", "evidence"})
 _TIME_COLUMNS = frozenset({"ts", "validated_at"})
+_EMPTY_JSON: dict[type, str] = {dict: "{}", list: "[]", tuple: "[]"}
 _ROWS_PER_STATEMENT = 500  # x 36 columns: under SQLite's 32,766 parameters
 
 
@@ -58,17 +59,21 @@ def insert_clicks(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     (idempotent). Plain multi-row SQL: the worker's hottest write, kept off the ORM's type
     machinery (JSON via orjson, SQLite times in SQLAlchemy's own text format)."""
     sqlite_times = conn.dialect.name == "sqlite"
+    plain = [c for c in CLICK_COLUMNS if c not in _JSON_COLUMNS and c not in _TIME_COLUMNS]
     for start in range(0, len(rows), _ROWS_PER_STATEMENT):
         chunk = rows[start : start + _ROWS_PER_STATEMENT]
         params: list[Any] = []
         for row in chunk:
-            for name in CLICK_COLUMNS:
+            # Converted column by kind, then laid out in table order (a dict per row, not a
+            # branch per value: the JSON columns are mostly empty, and dumped once each).
+            values = {name: row[name] for name in plain}
+            for name in _JSON_COLUMNS:
                 value = row[name]
-                if name in _JSON_COLUMNS:
-                    value = orjson.dumps(value).decode()
-                elif sqlite_times and name in _TIME_COLUMNS:
-                    value = sqlite_ts(value)
-                params.append(value)
+                empty = None if value else _EMPTY_JSON.get(type(value))
+                values[name] = empty if empty is not None else orjson.dumps(value).decode()
+            for name in _TIME_COLUMNS:
+                values[name] = sqlite_ts(row[name]) if sqlite_times else row[name]
+            params += [values[name] for name in CLICK_COLUMNS]
         conn.exec_driver_sql(_insert_sql(conn.dialect.name, len(chunk)), tuple(params))
 
 

@@ -147,7 +147,9 @@ class ClickWorker:
                 outcomes = self._bill(session, conn, fresh, active, now)
             with stage("clicks"):
                 click_rows = [
-                    _click_row(e, d, seqs[e.click_id], outcomes.get(e.click_id), active[e.click_id])
+                    _click_row(
+                        e, d, seqs[e.click_id], outcomes.get(e.click_id), active[e.click_id], wall
+                    )
                     for e, d in fresh
                 ]
                 clicks_repo.insert_clicks(conn, click_rows)
@@ -319,6 +321,7 @@ def _click_row(
     seq: int,
     outcome: OutcomeLike | None,
     campaign_active: bool,
+    validated_at: datetime,
 ) -> dict[str, Any]:
     enrichment = decision.enrichment
     billing, cause, amount, payout, currency = _billing_of(
@@ -359,7 +362,7 @@ def _click_row(
         "amount_minor": amount,
         "payout_minor": payout,
         "currency": currency,
-        "validated_at": system_clock.now(),
+        "validated_at": validated_at,
     }
 
 
