@@ -11,7 +11,9 @@ from fairclick.domain.reasons import Reason, Verdict
 from fairclick.validation.context import CampaignPolicy
 from fairclick.validation.decisions import RULES_KEY, ClickDecision, Enrichment, FrozenDict
 from fairclick.validation.enrich.batch import EnrichedBatch
-from fairclick.validation.rules.request import Hits
+from fairclick.validation.rules.request import Hit, Hits
+
+_NO_HITS: Hits = {}
 
 
 class DecisionBuilder:
@@ -21,7 +23,7 @@ class DecisionBuilder:
 
     def __init__(self, pipeline: Sequence[Reason]) -> None:
         self._codes = tuple((r, r.value) for r in pipeline)
-        self._enrichments: dict[tuple[str, str, str], Enrichment] = {}
+        self._enrichments: dict[str, tuple[str, str, Enrichment]] = {}
         self._clean: dict[frozenset[Reason], Mapping[str, dict[str, str]]] = {}
 
     def trim(self, limit: int) -> None:
@@ -38,23 +40,31 @@ class DecisionBuilder:
     ) -> list[ClickDecision]:
         """One decision per click of `batch`, in batch order. `results` holds the hits of the
         rules that ran (a rule absent from it was not applied)."""
-        applied = [(r, code, results[r]) for r, code in self._codes if r in results]
         clean = self._clean_evidence(frozenset(results))
         template = clean[RULES_KEY]
+        # Each click's hits in pipeline order: only the clicks some rule hit, or that an
+        # allow-list covers, need more than the shared clean decision.
+        hits_of: dict[int, list[tuple[Reason, str, Hit]]] = {}
+        for reason, code in self._codes:
+            for i, hit in results.get(reason, _NO_HITS).items():
+                found = hits_of.get(i)
+                if found is None:
+                    hits_of[i] = [(reason, code, hit)]
+                else:
+                    found.append((reason, code, hit))
+        for i, entry in enumerate(allowed):
+            if entry is not None:
+                hits_of.setdefault(i, [])
         enrichments = self._enrichments_of(batch)
         valid = Verdict.VALID
-        out = [
+        return [
             ClickDecision(click.click_id, valid, (), (), clean, enrichment)
-            for click, enrichment in zip(batch.clicks, enrichments, strict=True)
-        ]
-        # Only the clicks some rule hit, or that an allow-list covers, need more than that.
-        touched = set().union(*(hits for _, _, hits in applied))
-        touched.update(i for i, entry in enumerate(allowed) if entry is not None)
-        for i in touched:
-            out[i] = self._decide(
-                batch, i, applied, template, policies[i], allowed[i], enrichments[i]
+            if i not in hits_of
+            else self._decide(
+                click.click_id, hits_of[i], template, policies[i], allowed[i], enrichment
             )
-        return out
+            for i, (click, enrichment) in enumerate(zip(batch.clicks, enrichments, strict=True))
+        ]
 
     def _clean_evidence(self, ran: frozenset[Reason]) -> Mapping[str, dict[str, str]]:
         """The evidence of a click no rule hit when the rules in `ran` ran: `{"_rules": {rule:
@@ -67,23 +77,23 @@ class DecisionBuilder:
 
     def _enrichments_of(self, batch: EnrichedBatch) -> list[Enrichment]:
         # An enrichment is a function of (address, user agent, visitor key) for this validator's
-        # data and secret: returning visitors share one (frozen) object.
+        # data and secret: returning visitors share one (frozen) object. Keyed by the visitor
+        # key alone, the entry holding the address and agent it was built for (no key tuple
+        # per click: fewer objects for the garbage collector).
         cache = self._enrichments
         out = []
         for i, (click, visitor) in enumerate(zip(batch.clicks, batch.visitor_key, strict=True)):
-            key = (click.ip, click.user_agent, visitor)
-            found = cache.get(key)
-            if found is None:
-                found = cache[key] = batch.enrichment(i)
-            out.append(found)
+            entry = cache.get(visitor)
+            if entry is None or entry[0] != click.ip or entry[1] != click.user_agent:
+                entry = cache[visitor] = (click.ip, click.user_agent, batch.enrichment(i))
+            out.append(entry[2])
         return out
 
     def _decide(
         self,
-        batch: EnrichedBatch,
-        i: int,
-        applied: list[tuple[Reason, str, Hits]],
-        template: dict[str, str],
+        click_id: str,
+        hits: list[tuple[Reason, str, Hit]],
+        template: Mapping[str, str],
         policy: CampaignPolicy,
         allowed: str | None,
         enrichment: Enrichment,
@@ -92,10 +102,7 @@ class DecisionBuilder:
         flags: list[Reason] = []
         evidence: dict[str, dict[str, Any]] = {}
         outcomes = dict(template)
-        for reason, code, hits in applied:
-            hit = hits.get(i)
-            if hit is None:
-                continue
+        for reason, code, hit in hits:
             evidence[code] = {**hit.evidence, "strength": hit.strength}
             if allowed is not None:
                 outcomes[code] = "allowed"
@@ -109,11 +116,4 @@ class DecisionBuilder:
             evidence["allow_list"] = {"matched": allowed}
         evidence[RULES_KEY] = outcomes
         verdict = Verdict.INVALID if reasons else Verdict.VALID
-        return ClickDecision(
-            batch.clicks[i].click_id,
-            verdict,
-            tuple(reasons),
-            tuple(flags),
-            evidence,
-            enrichment,
-        )
+        return ClickDecision(click_id, verdict, tuple(reasons), tuple(flags), evidence, enrichment)

@@ -14,7 +14,6 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from importlib import resources
 
 from fairclick.domain.click import ClickEvent
@@ -56,11 +55,21 @@ def visitor_key_of(click: ClickEvent, hashed_ip: str) -> tuple[str, str]:
     return ("v:" + cookie if cookie else alt), alt
 
 
-@lru_cache(maxsize=1 << 17)
 def alt_key(hashed_ip: str, user_agent: str) -> str:
     """The cookie-less visitor key of (keyed IP hash, user agent): `h:` + 32 hex of SHA-256.
-    Memoised (a pure function of its strings): returning visitors cost a lookup."""
-    return "h:" + hashlib.sha256(f"{hashed_ip}|{user_agent}".encode()).hexdigest()[:32]
+    Memoised on the hashed text itself (strings only: nothing for the garbage collector to
+    walk), so returning visitors cost a lookup."""
+    text = f"{hashed_ip}|{user_agent}"
+    found = _ALT_KEYS.get(text)
+    if found is None:
+        if len(_ALT_KEYS) >= _ALT_LIMIT:
+            _ALT_KEYS.clear()
+        found = _ALT_KEYS[text] = "h:" + hashlib.sha256(text.encode()).hexdigest()[:32]
+    return found
+
+
+_ALT_KEYS: dict[str, str] = {}
+_ALT_LIMIT = 200_000  # a pure function's memo: cleared, not evicted, past it
 
 
 def micros(ts: datetime) -> int:
