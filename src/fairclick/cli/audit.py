@@ -13,7 +13,7 @@ from fairclick.audit.formats import LogFormatError
 from fairclick.audit.readers import FORMATS, LogReadError
 from fairclick.audit.report import print_summary, write_reports
 from fairclick.audit.service import AuditOptions, run_audit
-from fairclick.cli.common import console, fail, say, settings
+from fairclick.cli.common import batch_process, console, fail, say, settings
 from fairclick.domain.clock import parse_timestamp
 from fairclick.validation.engine import Validator
 
@@ -92,6 +92,7 @@ def audit_command(
             decisions_format(decisions)
         except DecisionsFileError as exc:
             raise fail(str(exc)) from None
+    batch_process()
     options = AuditOptions(
         fmt=fmt,
         log_format=log_format,

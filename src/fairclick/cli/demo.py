@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from fairclick.cli.common import fail, handled, print_table, say
+from fairclick.cli.common import batch_process, fail, handled, print_table, say
 from fairclick.config import ConfigError, Settings, load_settings
 from fairclick.server import ALL_ROLES
 from fairclick.server import serve as run_server
@@ -81,6 +81,7 @@ def demo(
     influencers), then serve the dashboards until Ctrl-C. With --world, load that world file
     only (no traffic).
     """
+    batch_process()
     if world is None:
         simulated_demo(folder, clicks, scenario, no_serve)
         return

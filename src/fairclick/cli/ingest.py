@@ -11,7 +11,16 @@ from typing import BinaryIO
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from fairclick.cli.common import console, database, fail, handled, print_json, print_table, settings
+from fairclick.cli.common import (
+    batch_process,
+    console,
+    database,
+    fail,
+    handled,
+    print_json,
+    print_table,
+    settings,
+)
 from fairclick.clicks.ingest import IngestSummary, StopIngest, ingest
 from fairclick.clicks.pipeline import default_biller, default_validator
 from fairclick.clicks.worker import ClickWorker
@@ -43,6 +52,7 @@ def ingest_command(
     ip, method, user_agent, referer, accept_language, headers (object), visitor_id. Idempotent
     on `id`: ingesting a file twice adds nothing the second time."""
     config = settings()
+    batch_process()
     try:
         raw: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed below, read lazily
     except FileNotFoundError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from fairclick.cli.common import fail, settings
+from fairclick.cli.common import batch_process, fail, settings
 from fairclick.server import ALL_ROLES, Role, serve
 
 
@@ -23,6 +23,7 @@ def serve_command(
 
     Several `--role redirect` processes may share one database; run one `--role worker`."""
     config = settings()
+    batch_process()
     try:
         serve(config, frozenset(role) or ALL_ROLES, host=host, port=port)
     except OSError as exc:
