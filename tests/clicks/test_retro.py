@@ -8,17 +8,27 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from fairclick.clicks.ingest import ingest
 from fairclick.clicks.models import Click, VerdictChange
 from fairclick.clicks.pipeline import LedgerBiller, default_validator
+from fairclick.clicks.reverdict import Reverser, invalidate
 from fairclick.clicks.worker import ClickWorker
 from fairclick.config import load_settings
+from fairclick.domain.reasons import Reason
+from fairclick.ledger import posting
 from fairclick.ledger.models import ClickPosting
+from fairclick.ledger.posting import bill_clicks, hold, mature, reverse_click
 from fairclick.links.models import Link
+from fairclick.moderation import service as moderation
 from tests.conftest import TestDb
 from tests.factories import TEST_SECRET, example_world, load_world
+from tests.ledger.conftest import START as LEDGER_START
+from tests.ledger.conftest import ledger_world
+from tests.ledger.test_posting import _ledger_state
 
 T0 = datetime(2025, 11, 18, 9, tzinfo=UTC)
 UA = (
@@ -153,3 +163,92 @@ def test_the_first_clicks_of_a_fast_run_are_taken_back_after_ingest(
             select(VerdictChange).where(VerdictChange.by == "retro:velocity")
         ).all()
         assert len(changes) == 5
+
+
+def _clicks_state(session: Session) -> dict[str, object]:
+    return {
+        "clicks": [
+            (
+                c.click_id,
+                c.verdict,
+                c.reasons,
+                c.evidence,
+                c.billing,
+                c.unbilled_cause,
+                c.amount_minor,
+                c.payout_minor,
+            )
+            for c in session.scalars(select(Click).order_by(Click.click_id))
+        ],
+        "events": sorted(
+            (
+                e.click_id,
+                e.at,
+                e.by,
+                e.old_verdict,
+                e.new_verdict,
+                e.old_reasons,
+                e.new_reasons,
+                e.evidence,
+            )
+            for e in session.scalars(select(VerdictChange))
+        ),
+        "ledger": _ledger_state(session),
+    }
+
+
+@pytest.mark.parametrize("hook", ["ledger", "moderation"])
+def test_invalidate_reverses_in_batches_as_one_click_at_a_time_would(
+    test_db: TestDb, hook: str
+) -> None:
+    # The ledger's hook (and moderation's, which imports it late) hands `invalidate` a batch
+    # form; the result must be what a per-click hook gives: same events, clicks and ledger.
+    world = ledger_world(test_db.db, budget=5000)
+    at = LEDGER_START + timedelta(days=20)
+    clicks = [world.click(n, "nina" if n % 2 else "noah") for n in range(12)]
+    with test_db.db.session() as session:
+        bill_clicks(session, clicks[:4], now=LEDGER_START)
+        mature(session, now=LEDGER_START + timedelta(days=14))
+        outcomes = bill_clicks(session, clicks[4:10], now=at)
+        hold(session, clicks[10:], now=at)
+        assert all(o.billing.value == "billed" for o in outcomes)
+        for n, click in enumerate(clicks):
+            held = n >= 10
+            session.add(
+                Click(
+                    click_id=click.click_id, seq=n, ts=click.ts, code="x", link_id=click.link_id,
+                    campaign_id=click.campaign_id, influencer_id=click.influencer_id,
+                    method="GET", status=302, verdict="valid",
+                    billing="unbilled" if held else "billed",
+                    unbilled_cause="held_for_review" if held else None,
+                    amount_minor=0 if held else 50, payout_minor=0 if held else 30,
+                    country=click.country,
+                )
+            )  # fmt: skip
+    ids = [c.click_id for c in clicks]
+    evidence = {c: {"n": n} for n, c in enumerate(ids)}
+    batch_hook: Reverser = posting.reverser if hook == "ledger" else moderation._ledger_reverser
+    assert callable(getattr(batch_hook, "many", None))
+
+    def one_at_a_time(
+        session: Session, click_id: str, reason: str, at: datetime, by: str
+    ) -> object:
+        return reverse_click(session, click_id, reason=reason, at=at, by=by)
+
+    def run(reverser: Reverser) -> tuple[dict[str, object], int]:
+        with test_db.db.session() as session:
+            done = invalidate(session, ids[:7], Reason.CLICK_RING, by="retro:click_ring", at=at,
+                              reverser=reverser, evidence_by_click=evidence)  # fmt: skip
+            again = invalidate(session, ids[3:], Reason.BURST, by="retro:burst", at=at,
+                               reverser=reverser, evidence_by_click=evidence)  # fmt: skip
+            state = _clicks_state(session)
+            if reverser is one_at_a_time:
+                session.rollback()
+        return state, done.reversed_billed + again.reversed_billed
+
+    expected = run(one_at_a_time)
+    assert run(batch_hook) == expected
+    assert expected[1] == 10  # every billed click, once: 0-6 then 7-9
+    ledger = expected[0]["ledger"]
+    assert isinstance(ledger, dict)
+    assert len(ledger["corrections"]) == 10

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from fairclick.campaigns.models import Campaign, Enrolment
 from fairclick.clicks.models import Click
 from fairclick.domain.reasons import Billing, UnbilledCause
 from fairclick.ledger import repository as repo
 from fairclick.ledger import service
-from fairclick.ledger.models import AccountKind, CampaignDailySpend
+from fairclick.ledger.models import (
+    AccountKind,
+    CampaignDailySpend,
+    CampaignInfluencerSpend,
+    CampaignSpend,
+    ClickPosting,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerLine,
+)
 from fairclick.ledger.posting import (
+    BillableClick,
     BillingOutcome,
     bill_clicks,
     drop_held,
     hold,
+    mature,
     release_clicks,
     release_held,
+    reverse_click,
+    reverse_clicks,
 )
 from tests.conftest import TestDb
 from tests.ledger.conftest import START, ledger_world
@@ -236,3 +251,131 @@ def test_one_batch_bills_as_clicks_one_by_one_would_across_days_and_caps(
         assert counted == per_day
         assert bill_clicks(session, clicks, now=NOW) == outcomes  # idempotent, nothing posted
         assert repo.spend_row(session, world.campaign_id).spent_minor == spent  # type: ignore[union-attr]
+
+
+def _ledger_state(session: Session) -> dict[str, object]:
+    """Everything a reversal may change, without the ids that depend on insertion order."""
+    accounts = {
+        a.id: (a.kind, a.owner_id, a.currency) for a in session.scalars(select(LedgerAccount))
+    }
+    corrections = []
+    for entry in session.scalars(
+        select(LedgerEntry).where(LedgerEntry.kind.in_(["reversal", "clawback"]))
+    ):
+        lines = session.execute(
+            select(LedgerLine.account_id, LedgerLine.amount_minor).where(
+                LedgerLine.entry_id == entry.id
+            )
+        ).all()
+        corrections.append(
+            (
+                entry.click_id, entry.kind, entry.reverses_entry_id, entry.at, entry.memo,
+                entry.by, entry.campaign_id, entry.influencer_id, entry.organisation_id,
+                sorted((accounts[a], amount) for a, amount in lines),
+            )
+        )  # fmt: skip
+    return {
+        "balances": {k: v for k, v in repo.balances(session, list(AccountKind)).items() if v},
+        "postings": session.execute(
+            select(
+                ClickPosting.click_id,
+                ClickPosting.state,
+                ClickPosting.cause,
+                ClickPosting.settled_at,
+                ClickPosting.entry_id,
+                ClickPosting.amount_minor,
+            ).order_by(ClickPosting.click_id)
+        ).all(),
+        "total": session.execute(
+            select(CampaignSpend.campaign_id, CampaignSpend.spent_minor)
+        ).all(),
+        "days": session.execute(
+            select(CampaignDailySpend.day, CampaignDailySpend.spent_minor).order_by(
+                CampaignDailySpend.day
+            )
+        ).all(),
+        "influencers": session.execute(
+            select(
+                CampaignInfluencerSpend.influencer_id, CampaignInfluencerSpend.spent_minor
+            ).order_by(CampaignInfluencerSpend.influencer_id)
+        ).all(),
+        "corrections": sorted(corrections, key=lambda c: (str(c[0]), str(c[1]))),
+    }
+
+
+def test_reversing_a_batch_equals_reversing_the_clicks_one_by_one(test_db: TestDb) -> None:
+    # Clicks in every posting state: available (matured), pending, held, already reversed,
+    # unbilled (over the influencer cap), never posted; on three days and two influencers;
+    # one click given twice. The batch must post exactly what one call per click posts.
+    world = ledger_world(test_db.db, budget=5000, influencer_cap=400)
+    billed_at, later = NOW, NOW + timedelta(days=20)
+
+    def click(n: int) -> BillableClick:
+        ts = START + timedelta(days=n % 3, minutes=30 + n)
+        return world.click(n, "nina" if n % 2 else "noah", ts=ts)
+
+    with test_db.db.session() as session:
+        bill_clicks(session, [click(n) for n in range(6)], now=billed_at)
+        assert mature(session, now=billed_at + timedelta(days=14)) == 6
+        outcomes = bill_clicks(session, [click(n) for n in range(6, 20)], now=later)
+        assert _causes(outcomes).count("influencer_cap") == 4  # 16, 17, 18, 19
+        hold(session, [click(20), click(21)], now=later)
+        assert reverse_clicks(session, [click(7).click_id], reason="burst", at=later, by="t")
+    ids = [click(n).click_id for n in (3, 7, 20, 99, 8, 0, 8, 17, 21, 12, 5, 1, 9, 18, 13, 2)]
+    with test_db.db.session() as session:
+        one_by_one = [
+            reverse_click(session, c, reason="click_ring", at=later, by="retro:click_ring")
+            for c in ids
+        ]
+        expected = _ledger_state(session)
+        session.rollback()
+    with test_db.db.session() as session:
+        before = _ledger_state(session)
+        batch = reverse_clicks(session, ids, reason="click_ring", at=later, by="retro:click_ring")
+        found = _ledger_state(session)
+    assert found == expected != before
+    assert [
+        (r.click_id, r.kind, r.reverses_entry_id, r.amount_minor, r.payout_minor, r.currency)
+        for r in batch
+    ] == [
+        (r.click_id, r.kind, r.reverses_entry_id, r.amount_minor, r.payout_minor, r.currency)
+        for r in one_by_one
+        if r is not None
+    ]
+    kinds = [r.kind.value for r in batch]
+    # clawed back: 3, 0, 5, 1, 2 (matured); reversed: 8, 12, 9, 13 (7 was already)
+    assert (kinds.count("clawback"), kinds.count("reversal")) == (5, 4)
+    with test_db.db.session() as session:
+        # A click reversed twice is reversed once.
+        assert reverse_clicks(session, ids, reason="again", at=later, by="t") == []
+        assert _ledger_state(session) == found
+        assert service.trial_balance(session) == {"EUR": 0}
+
+
+def test_two_racing_batch_reversals_reverse_each_click_once(test_db: TestDb) -> None:
+    world = ledger_world(test_db.db, budget=5000)
+    clicks = [world.click(n, "nina" if n % 2 else "noah") for n in range(24)]
+    with test_db.db.session() as session:
+        bill_clicks(session, clicks, now=NOW)
+    ids = [c.click_id for c in clicks]
+    barrier, posted = threading.Barrier(2), list[list[str]]()
+
+    def reverse(chosen: list[str]) -> None:
+        barrier.wait(timeout=30)
+        with test_db.db.session() as session:
+            done = reverse_clicks(session, chosen, reason="burst", at=NOW, by="retro")
+        posted.append([r.click_id for r in done])
+
+    threads = [
+        threading.Thread(target=reverse, args=(ids[:16],)),
+        threading.Thread(target=reverse, args=(list(reversed(ids[8:])),)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(c for done in posted for c in done) == sorted(ids)
+    with test_db.db.session() as session:
+        assert repo.spend_row(session, world.campaign_id).spent_minor == 0  # type: ignore[union-attr]
+        assert repo.balance(session, AccountKind.CAMPAIGN_BUDGET, world.campaign_id, "EUR") == 5000
+        assert service.trial_balance(session) == {"EUR": 0}

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from fairclick.clicks.models import Click, VerdictChange
 from fairclick.domain.reasons import Billing, Reason, UnbilledCause, Verdict
 
-# Called for each billed click that became invalid: (session, click_id, reason, at, by).
+# Called for each billed click that became invalid: (session, click_id, reason, at, by). When
+# the hook also has a `many(session, click_ids, reason, at, by)` method (the ledger's
+# `posting.reverser` does), `invalidate` calls that once per chunk of clicks instead.
 Reverser = Callable[[Session, str, str, datetime, str], object]
 
 
@@ -46,8 +48,10 @@ def invalidate(
     already carry the reason are left alone, so the call is idempotent. Evidence is `evidence`
     for every click, or each click's own from `evidence_by_click`."""
     changed = reversed_billed = 0
+    many = getattr(reverser, "many", None)
     for start in range(0, len(click_ids), 500):
         chunk = click_ids[start : start + 500]
+        to_reverse: list[str] = []
         for click in session.scalars(select(Click).where(Click.click_id.in_(chunk))):
             if reason.value in click.reasons:
                 continue
@@ -69,7 +73,9 @@ def invalidate(
             click.verdict = Verdict.INVALID.value
             click.reasons = new_reasons
             click.evidence = {**click.evidence, reason.value: own}
-            if was_billed and reverser is not None:
+            if was_billed and many is not None:
+                to_reverse.append(click.click_id)
+            elif was_billed and reverser is not None:
                 reverser(session, click.click_id, reason.value, at, by)
                 reversed_billed += 1
             click.billing = Billing.UNBILLED.value
@@ -77,6 +83,9 @@ def invalidate(
             click.amount_minor = 0
             click.payout_minor = 0
             changed += 1
+        if to_reverse and many is not None:
+            many(session, to_reverse, reason.value, at, by)
+            reversed_billed += len(to_reverse)
     session.flush()
     return ReverdictResult(changed=changed, reversed_billed=reversed_billed)
 

@@ -453,6 +453,37 @@ def unspend_core(
         )
 
 
+def unspend_many(
+    conn: Connection,
+    totals: dict[int, int],
+    days: dict[tuple[int, date], int],
+    influencers: dict[tuple[int, int], int],
+) -> None:
+    """`unspend_core` for many reversals at once: the amounts summed per campaign, per
+    (campaign, day) and per (campaign, influencer), one executemany UPDATE per counter table,
+    rows in key order (so concurrent batches lock them in the same order)."""
+    spend: Table = CampaignSpend.__table__  # type: ignore[assignment]
+    daily: Table = CampaignDailySpend.__table__  # type: ignore[assignment]
+    per_influencer: Table = CampaignInfluencerSpend.__table__  # type: ignore[assignment]
+    for table, key, amounts in (
+        (spend, None, {(c, None): a for c, a in totals.items()}),
+        (daily, "day", days),
+        (per_influencer, "influencer_id", influencers),
+    ):
+        rows = [{"c": c, "k": k, "a": a} for (c, k), a in sorted(amounts.items()) if a]
+        if not rows:
+            continue
+        where = [table.c.campaign_id == bindparam("c")]
+        if key is not None:
+            where.append(table.c[key] == bindparam("k"))
+        else:
+            rows = [{"c": r["c"], "a": r["a"]} for r in rows]
+        conn.execute(
+            update(table).where(*where).values(spent_minor=table.c.spent_minor - bindparam("a")),
+            rows,
+        )
+
+
 def spend_row(session: Session, campaign_id: int) -> CampaignSpend | None:
     """The spend counter of a campaign, if it has spent or committed anything."""
     return session.get(CampaignSpend, campaign_id, populate_existing=True)

@@ -59,10 +59,25 @@ def _default_classify(text: str, network: str | None) -> AssessmentLike:
     return classify(text, network)
 
 
-def _ledger_reverser(session: Session, click_id: str, reason: str, at: datetime, by: str) -> object:
-    from fairclick.ledger.posting import reverser
+class _LedgerReverser:
+    """`ledger.posting.reverser` imported when first used: per click, or `many` for a batch."""
 
-    return reverser(session, click_id, reason, at, by)
+    def __call__(
+        self, session: Session, click_id: str, reason: str, at: datetime, by: str
+    ) -> object:
+        from fairclick.ledger.posting import reverser
+
+        return reverser(session, click_id, reason, at, by)
+
+    def many(
+        self, session: Session, click_ids: Sequence[str], reason: str, at: datetime, by: str
+    ) -> object:
+        from fairclick.ledger.posting import reverser
+
+        return reverser.many(session, click_ids, reason, at, by)
+
+
+_ledger_reverser = _LedgerReverser()
 
 
 def _ledger_release(session: Session, clicks: Sequence[Click], at: datetime) -> None:
