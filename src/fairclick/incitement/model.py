@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +73,32 @@ class Classifier:
             return Assessment(Label.OK, 0.0, language.UNDETERMINED, (), self.version)
         folded = fold(body)
         hits = match(folded)
-        score = float(self.scores([body])[0])
+        return self._assessment(body, hits, float(self.scores([body])[0]))
+
+    def classify_many(self, texts: Sequence[object]) -> list[Assessment]:
+        """`classify` of each text, in order, with the same results bit for bit but cheaper:
+        each text is folded and matched once, and the n-gram, TF-IDF and linear steps run on
+        all texts at once. The sentence encoder still reads one text at a time, because its
+        batched matrix products round differently (scores would move by up to 5e-7)."""
+        bodies = [_coerce(t)[:MAX_CHARS] for t in texts]
+        todo = [i for i, body in enumerate(bodies) if body.strip()]
+        folded = [fold(bodies[i]) for i in todo]
+        hits = [match(f) for f in folded]
+        scores: np.ndarray = np.zeros(0)
+        if todo:
+            rule_rows = np.vstack(
+                [features.rule_vector(f, h) for f, h in zip(folded, hits, strict=True)]
+            )
+            counts = features.ngram_counts([f.text for f in folded])
+            embedded = np.vstack([features.embed([bodies[i]]) for i in todo])
+            scores = self.model.probabilities(counts, embedded, rule_rows)
+        empty = Assessment(Label.OK, 0.0, language.UNDETERMINED, (), self.version)
+        out = [empty] * len(bodies)
+        for row, i in enumerate(todo):
+            out[i] = self._assessment(bodies[i], hits[row], float(scores[row]))
+        return out
+
+    def _assessment(self, body: str, hits: list[Hit], score: float) -> Assessment:
         label = self.label_for(score)
         lang = language.detect(body)
         evidence = [_rule_evidence(body, hit, lang) for hit in _outermost(hits)]
@@ -149,3 +175,8 @@ def get_classifier() -> Classifier:
 def classify(text: object, network: str | None = None) -> Assessment:
     """Judge one post with the shipped model (see `Classifier.classify`)."""
     return get_classifier().classify(text, network)
+
+
+def classify_many(texts: Sequence[object]) -> list[Assessment]:
+    """Judge many posts with the shipped model (see `Classifier.classify_many`)."""
+    return get_classifier().classify_many(texts)
