@@ -97,15 +97,16 @@ def demo(
     with handled():
         try:
             upgrade(db.engine)
+            parsed = parse_world(text)  # once: the load and the logins below both read it
             with db.session() as session:
-                summary = apply_world(session, text, secret_key=config.secret_key)
+                summary = apply_world(session, parsed, secret_key=config.secret_key)
         except WorldError as exc:
             raise fail(f"{source} {exc.detail}") from None
         finally:
             db.engine.dispose()
     created = ", ".join(f"{section}: {n}" for section, n in summary.created.items())
     say(f"demo database {database_path}: loaded {source} ({created})")
-    world_file, _ = parse_world(text)
+    world_file = parsed[0]
     print_table("Logins", ["email", "role", "password"], _logins(world_file))
     root = f"http://{config.host}:{config.port}"
     lines = [

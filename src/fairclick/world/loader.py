@@ -137,14 +137,15 @@ def parse_world(text: str) -> tuple[World, _Lines]:
 
 def apply_world(
     session: Session,
-    text: str,
+    text: str | tuple[World, _Lines],
     *,
     secret_key: str,
     clock: Clock = system_clock,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> LoadSummary:
-    """Create or update everything the document describes. Does not commit."""
-    world, lines = parse_world(text)
+    """Create or update everything the document describes (its text, or what `parse_world`
+    made of it when the caller needs the document too). Does not commit."""
+    world, lines = parse_world(text) if isinstance(text, str) else text
     summary = LoadSummary()
     loader = _Loader(session, secret_key, clock, summary)
     sections: list[tuple[str, Sequence[Any], Callable[[Any], bool]]] = [
@@ -185,6 +186,8 @@ class _Loader:
     def __init__(self, session: Session, secret: str, clock: Clock, summary: LoadSummary) -> None:
         self.session, self.secret, self.clock, self.summary = session, secret, clock, summary
         self.to_assess: list[Post] = []
+        self.campaigns: dict[str, Campaign] = {}
+        self.influencers: dict[str, Influencer] = {}
 
     def organisation(self, item: Any) -> bool:
         org = self.session.scalar(select(Organisation).where(Organisation.key == item.key))
@@ -270,12 +273,22 @@ class _Loader:
         return False
 
     def _enrolment(self, campaign_key: str, influencer_key: str) -> tuple[Campaign, Influencer]:
-        campaign = self.session.scalar(select(Campaign).where(Campaign.key == campaign_key))
+        # Enrolments and links come after every campaign and influencer is in place and keys
+        # never change: one query per key, not one per entry (a demo world has 1,300 entries).
+        campaign = self.campaigns.get(campaign_key)
         if campaign is None:
-            raise InvalidInput(f"no campaign with key {campaign_key!r}")
-        influencer = self.session.scalar(select(Influencer).where(Influencer.key == influencer_key))
+            campaign = self.session.scalar(select(Campaign).where(Campaign.key == campaign_key))
+            if campaign is None:
+                raise InvalidInput(f"no campaign with key {campaign_key!r}")
+            self.campaigns[campaign_key] = campaign
+        influencer = self.influencers.get(influencer_key)
         if influencer is None:
-            raise InvalidInput(f"no influencer with key {influencer_key!r}")
+            influencer = self.session.scalar(
+                select(Influencer).where(Influencer.key == influencer_key)
+            )
+            if influencer is None:
+                raise InvalidInput(f"no influencer with key {influencer_key!r}")
+            self.influencers[influencer_key] = influencer
         return campaign, influencer
 
     def enrolment(self, item: Any) -> bool:
