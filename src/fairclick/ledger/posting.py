@@ -8,12 +8,10 @@ the order given (event-time order) and is idempotent by click id; `hold`, `relea
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import Table, case, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fairclick.clicks.models import Click
@@ -34,26 +32,18 @@ from fairclick.ledger.billing import (
     prepare,
 )
 from fairclick.ledger.models import (
-    AccountKind,
     ClickPosting,
-    EntryKind,
-    LedgerEntry,
-    LedgerLine,
     PostingState,
 )
-from fairclick.ledger.settlement import Reversal, mature, reverse_click
+from fairclick.ledger.settlement import (
+    LedgerReverser,
+    Reversal,
+    mature,
+    reverse_click,
+    reverse_clicks,
+    reverser,
+)
 from fairclick.links.models import Link
-from fairclick.store.base import utcnow
-
-_POSTINGS: Table = ClickPosting.__table__  # type: ignore[assignment]
-_ENTRIES: Table = LedgerEntry.__table__  # type: ignore[assignment]
-_LINES: Table = LedgerLine.__table__  # type: ignore[assignment]
-_CLAIMABLE = (PostingState.HELD.value, PostingState.PENDING.value, PostingState.AVAILABLE.value)
-_CHUNK = 500
-_REVERSAL_COLUMNS = (
-    "kind", "at", "click_id", "organisation_id", "campaign_id", "influencer_id",
-    "reverses_entry_id", "memo", "by", "created_at",
-)  # fmt: skip
 
 
 def bill_clicks(
@@ -198,181 +188,6 @@ def release_clicks(session: Session, clicks: Sequence[Click], now: datetime) -> 
         click.amount_minor, click.payout_minor = outcome.amount_minor, outcome.payout_minor
         click.currency = outcome.currency
     session.flush()
-
-
-def _claim(session: Session, click_ids: Sequence[str], at: datetime) -> list[Any]:
-    """Claim the reversible postings of `click_ids` (held → unbilled, pending → reversed,
-    available → clawed back) with one conditional UPDATE ... RETURNING per chunk: a posting
-    another reversal (or maturity) moved first is not matched, so each is claimed once."""
-    conn = session.connection()
-    state = _POSTINGS.c.state
-    claimed: list[Any] = []
-    ordered = sorted(set(click_ids))  # one lock order for concurrent batches (PostgreSQL)
-    for start in range(0, len(ordered), _CHUNK):
-        claimed += conn.execute(
-            update(_POSTINGS)
-            .where(_POSTINGS.c.click_id.in_(ordered[start : start + _CHUNK]), state.in_(_CLAIMABLE))
-            .values(
-                state=case(
-                    (state == PostingState.PENDING.value, PostingState.REVERSED.value),
-                    (state == PostingState.AVAILABLE.value, PostingState.CLAWED_BACK.value),
-                    else_=PostingState.UNBILLED.value,
-                ),
-                cause=case(
-                    (state == PostingState.HELD.value, UnbilledCause.INVALID.value),
-                    else_=_POSTINGS.c.cause,
-                ),
-                settled_at=at,
-            )
-            .returning(
-                _POSTINGS.c.click_id,
-                state,
-                _POSTINGS.c.entry_id,
-                _POSTINGS.c.amount_minor,
-                _POSTINGS.c.payout_minor,
-                _POSTINGS.c.currency,
-                _POSTINGS.c.organisation_id,
-                _POSTINGS.c.campaign_id,
-                _POSTINGS.c.influencer_id,
-                _POSTINGS.c.day,
-            )
-        ).all()
-        # Postings this session had loaded must not keep their old state.
-        for click_id in ordered[start : start + _CHUNK]:
-            loaded = session.identity_map.get(session.identity_key(ClickPosting, click_id))
-            if loaded is not None:
-                session.expire(loaded)
-    return claimed
-
-
-def reverse_clicks(
-    session: Session, click_ids: Sequence[str], *, reason: str, at: datetime, by: str
-) -> list[Reversal]:
-    """`reverse_click` for many clicks at once, with the same result as calling it for each
-    (in the order given): the Reversals posted, in that order; clicks with nothing to undo
-    (never billed, already reversed, held: simply dropped) are left out. Idempotent; never
-    commits.
-
-    A fixed handful of statements whatever the number of clicks: one conditional UPDATE ...
-    RETURNING per 500 clicks claims the postings (so two racing reversals cannot both post),
-    one SELECT reads the lines to mirror, the counters go down with one executemany UPDATE
-    per counter table, and the entries and lines are inserted with multi-row INSERTs."""
-    claimed = {str(row[0]): row for row in _claim(session, click_ids, at)}
-    order = list(dict.fromkeys(c for c in click_ids if c in claimed))
-    billed = [
-        claimed[c] for c in order if claimed[c][1] != PostingState.UNBILLED.value
-    ]  # held clicks: no money had moved
-    if not billed:
-        return []
-    conn = session.connection()
-    reversed_ = [row for row in billed if row[1] == PostingState.REVERSED.value]
-    originals: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    entry_ids = sorted({int(row[2]) for row in reversed_})
-    for start in range(0, len(entry_ids), _CHUNK):
-        for entry_id, account, amount in conn.execute(
-            select(_LINES.c.entry_id, _LINES.c.account_id, _LINES.c.amount_minor)
-            .where(_LINES.c.entry_id.in_(entry_ids[start : start + _CHUNK]))
-            .order_by(_LINES.c.entry_id, _LINES.c.id)
-        ):
-            originals[int(entry_id)].append((int(account), int(amount)))
-    totals: dict[int, int] = defaultdict(int)
-    days: dict[tuple[int, date], int] = defaultdict(int)
-    influencers: dict[tuple[int, int], int] = defaultdict(int)
-    for _, _, _, price, _, _, _, campaign_id, influencer_id, day in reversed_:
-        totals[campaign_id] += price
-        if day is not None:
-            days[(campaign_id, day)] += price
-        if influencer_id is not None:
-            influencers[(campaign_id, influencer_id)] += price
-    repo.unspend_many(conn, totals, days, influencers)
-    accounts = repo.AccountCache(session)
-    accounts.preload(
-        key
-        for row in billed
-        if row[1] == PostingState.CLAWED_BACK.value
-        for key in (
-            (AccountKind.ADVERTISER_CREDIT, row[6], row[5]),
-            (AccountKind.INFLUENCER_CLAWBACK, row[8], row[5]),
-            (AccountKind.PLATFORM_REVENUE, 0, row[5]),
-        )
-    )
-    mirrors: list[list[tuple[int, int]]] = []
-    kinds: list[EntryKind] = []
-    for click_id, new_state, entry_id, price, payout, cur, org, _, influencer_id, _ in billed:
-        assert entry_id is not None
-        if new_state == PostingState.REVERSED.value:
-            kind = EntryKind.REVERSAL
-            mirror = [(account, -amount) for account, amount in originals[int(entry_id)]]
-        else:
-            kind = EntryKind.CLAWBACK
-            legs = [
-                repo.Leg(AccountKind.ADVERTISER_CREDIT, org, cur, price),
-                repo.Leg(AccountKind.INFLUENCER_CLAWBACK, influencer_id, cur, -payout),
-                repo.Leg(AccountKind.PLATFORM_REVENUE, 0, cur, payout - price),
-            ]
-            repo.check_balanced(kind.value, legs)
-            mirror = [
-                (accounts.id_for(leg.kind, leg.owner_id, leg.currency), leg.amount_minor)
-                for leg in legs
-            ]
-        if sum(amount for _, amount in mirror):
-            raise repo.UnbalancedEntry(f"entry {kind.value} of click {click_id} does not balance")
-        mirrors.append(mirror)
-        kinds.append(kind)
-    created, memo, who = utcnow(), reason[:300], by[:100]
-    returned = repo.insert_values(
-        conn,
-        _ENTRIES,
-        _REVERSAL_COLUMNS,
-        [
-            (kind.value, at, row[0], row[6], row[7], row[8], row[2], memo, who, created)
-            for kind, row in zip(kinds, billed, strict=True)
-        ],
-        returning=("id", "click_id"),
-    )
-    new_ids = {str(click_id): int(entry) for entry, click_id in returned}
-    repo.insert_values(
-        conn,
-        _LINES,
-        ("entry_id", "account_id", "amount_minor"),
-        [
-            (new_ids[str(row[0])], account, amount)
-            for row, mirror in zip(billed, mirrors, strict=True)
-            for account, amount in mirror
-            if amount
-        ],
-    )
-    return [
-        Reversal(
-            click_id=str(row[0]),
-            kind=kind,
-            entry_id=new_ids[str(row[0])],
-            reverses_entry_id=int(row[2]),
-            amount_minor=int(row[3]),
-            payout_minor=int(row[4]),
-            currency=str(row[5]),
-        )
-        for kind, row in zip(kinds, billed, strict=True)
-    ]
-
-
-class LedgerReverser:
-    """The hook `clicks.reverdict.invalidate` calls for billed clicks that became invalid:
-    called with one click id it is `reverse_click`; its `many` takes a batch (`reverse_clicks`),
-    which `invalidate` prefers."""
-
-    def __call__(
-        self, session: Session, click_id: str, reason: str, at: datetime, by: str
-    ) -> object:
-        return reverse_click(session, click_id, reason=reason, at=at, by=by)
-
-    def many(
-        self, session: Session, click_ids: Sequence[str], reason: str, at: datetime, by: str
-    ) -> list[Reversal]:
-        return reverse_clicks(session, click_ids, reason=reason, at=at, by=by)
-
-
-reverser = LedgerReverser()
 
 
 __all__ = [
