@@ -26,12 +26,15 @@ def test_ledger_commands(test_db: TestDb, tmp_path: Path) -> None:
     }
     assert cli.json("ledger", "balance", "--campaign", "camp")["spent"] == 2000
     assert "influencer_pending" in cli.ok("ledger", "balance", "--influencer", "nina").stdout
+    # One CLICK entry bills a batch's clicks of one influencer; --click finds it too.
     entries = cli.json("ledger", "entries", "--kind", "click", "--limit", "3")
-    assert len(entries) == 3 and {line["account"] for line in entries[0]["lines"]} == {
-        "campaign_budget",
-        "influencer_pending",
-        "platform_revenue",
+    assert len(entries) == 1 and entries[0]["memo"] == "40 clicks"
+    assert {line["account"]: line["minor"] for line in entries[0]["lines"]} == {
+        "campaign_budget": -2000,
+        "influencer_pending": 1200,
+        "platform_revenue": 800,
     }
+    assert cli.json("ledger", "entries", "--click", world.click(7).click_id) == entries
     assert "40 clicks matured" in cli.ok("ledger", "mature", "--now", "2026-01-01T00:00:00Z").stdout
     cli.ok(
         "ledger",

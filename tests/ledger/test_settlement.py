@@ -40,7 +40,18 @@ def test_reversal_inside_the_hold_gives_the_budget_back(test_db: TestDb) -> None
         views = service.list_entries(session, click_id=world.click(0).click_id)
         assert [v.entry.kind for v in views] == ["reversal", "click"]
         assert views[0].entry.reverses_entry_id == views[1].entry.id
-        assert sorted(v[3] for v in views[0].lines) == sorted(-v[3] for v in views[1].lines)
+        # The CLICK entry billed both of nina's clicks; the reversal mirrors click 0's share.
+        assert views[1].entry.memo == "2 clicks"
+        assert {line[0]: line[3] for line in views[1].lines} == {
+            "campaign_budget": -100,
+            "influencer_pending": 60,
+            "platform_revenue": 40,
+        }
+        assert {line[0]: line[3] for line in views[0].lines} == {
+            "campaign_budget": 50,
+            "influencer_pending": -30,
+            "platform_revenue": -20,
+        }
 
 
 def test_maturity_then_clawback_and_credit_note(test_db: TestDb) -> None:

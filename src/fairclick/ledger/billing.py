@@ -47,6 +47,13 @@ from fairclick.store.base import utcnow
 NO_CAP = 2**62
 BILLED_STATES = frozenset({PostingState.PENDING, PostingState.AVAILABLE})
 
+# Enum values as plain strings: reading `.value` of an enum member costs a descriptor call,
+# which the per-click loop would pay several times per click.
+_UNBILLED, _PENDING = PostingState.UNBILLED.value, PostingState.PENDING.value
+_BILLED_VALUES = frozenset(state.value for state in BILLED_STATES)
+_CORRECTED_VALUES = frozenset({PostingState.REVERSED.value, PostingState.CLAWED_BACK.value})
+_CAUSES = {cause.value: cause for cause in UnbilledCause}
+
 # Core tables: bulk inserts skip the ORM's per-row bookkeeping on the hot path.
 _ENTRIES: Table = LedgerEntry.__table__  # type: ignore[assignment]
 _LINES: Table = LedgerLine.__table__  # type: ignore[assignment]
@@ -100,8 +107,8 @@ _DRAFT_COLUMNS = Draft.__slots__
 
 def outcome_of(posting: Posting) -> BillingOutcome:
     """The outcome a posting stands for now (a reversed click reads as unbilled/invalid)."""
-    state = PostingState(posting.state)
-    if state in BILLED_STATES:
+    state = posting.state
+    if state in _BILLED_VALUES:
         return BillingOutcome(
             posting.click_id,
             Billing.BILLED,
@@ -110,18 +117,29 @@ def outcome_of(posting: Posting) -> BillingOutcome:
             posting.payout_minor,
             posting.currency,
         )
-    if state in (PostingState.REVERSED, PostingState.CLAWED_BACK):
+    if state in _CORRECTED_VALUES:
         cause: UnbilledCause | None = UnbilledCause.INVALID
     else:
-        cause = UnbilledCause(posting.cause) if posting.cause else None
+        cause = _CAUSES[posting.cause] if posting.cause else None
     return BillingOutcome(posting.click_id, Billing.UNBILLED, cause, 0, 0, posting.currency)
 
 
-@dataclass
+@dataclass(slots=True)
 class CampaignInfo:
+    """A campaign as billing reads it, once per batch: its rules, and its figures as plain
+    values (an ORM attribute costs a descriptor call on every read of every click)."""
+
     campaign: Campaign
     card: RateCard
     window: CampaignWindow
+    id: int
+    organisation_id: int
+    currency: str
+    timezone: str
+    budget: int
+    daily_limit: int
+    influencer_limit: int
+    hold: timedelta
 
 
 class Context:
@@ -141,8 +159,9 @@ class Context:
         self.day_added: dict[tuple[int, date], int] = defaultdict(int)
         self.influencer_added: dict[tuple[int, int], int] = defaultdict(int)
         # Memos of pure functions that every click of a batch would otherwise recompute.
-        self.rates: dict[tuple[int, Tier, str | None, str | None], tuple[int, int]] = {}
+        self.rates: dict[tuple[int, int, str | None, str | None], tuple[int, int]] = {}
         self.days: dict[tuple[str, int], date] = {}
+        self.maturities: dict[tuple[int, datetime], datetime] = {}
 
     def preload(self, clicks: Sequence[BillableClick]) -> None:
         """Read what `decide` will ask about these clicks in a few queries instead of one per
@@ -211,13 +230,21 @@ class Context:
                 self.day_spent[key] = spent_days.get(key, 0)
 
     def rate(self, info: CampaignInfo, click: BillableClick) -> tuple[int, int]:
-        """(price, payout) in minor units of a click (`rates.rate_for`, memoised)."""
-        tier = self.tier(click.influencer_id)
-        key = (info.campaign.id, tier, click.network, click.country)
+        """(price, payout) in minor units of a click (`rates.rate_for`, memoised by campaign,
+        influencer, network and country: the influencer's tier is fixed for the call)."""
+        key = (info.id, click.influencer_id, click.network, click.country)
         found = self.rates.get(key)
         if found is None:
-            rate = rate_for(info.card, tier, click.network, click.country)
+            rate = rate_for(info.card, self.tier(click.influencer_id), click.network, click.country)
             found = self.rates[key] = (rate.price.minor, rate.payout.minor)
+        return found
+
+    def matures_at(self, info: CampaignInfo, now: datetime) -> datetime:
+        """When a click of this campaign billed at `now` leaves its hold."""
+        key = (info.id, now)
+        found = self.maturities.get(key)
+        if found is None:
+            found = self.maturities[key] = now + info.hold
         return found
 
     def day(self, ts: datetime, timezone: str) -> date:
@@ -230,32 +257,42 @@ class Context:
         return found
 
     def campaign(self, campaign_id: int) -> CampaignInfo:
-        if campaign_id not in self.campaigns:
-            campaign = self.session.get(Campaign, campaign_id)
-            if campaign is None:
-                raise NotFound(f"no campaign with id {campaign_id}")
-            overrides = tuple(
-                Override(o.id, o.tier, o.network, o.country, o.payout_minor, o.price_minor)
-                for o in self.session.scalars(
-                    select(PayoutOverride).where(PayoutOverride.campaign_id == campaign_id)
-                )
+        found = self.campaigns.get(campaign_id)
+        if found is not None:
+            return found
+        campaign = self.session.get(Campaign, campaign_id)
+        if campaign is None:
+            raise NotFound(f"no campaign with id {campaign_id}")
+        overrides = tuple(
+            Override(o.id, o.tier, o.network, o.country, o.payout_minor, o.price_minor)
+            for o in self.session.scalars(
+                select(PayoutOverride).where(PayoutOverride.campaign_id == campaign_id)
             )
-            self.campaigns[campaign_id] = CampaignInfo(
-                campaign=campaign,
-                card=RateCard(
-                    campaign.currency,
-                    campaign.payout_by_tier,
-                    campaign.advertiser_price_by_tier,
-                    campaign.commission_percent,
-                    overrides,
-                ),
-                window=CampaignWindow(
-                    campaign.status,
-                    campaign.start_at,
-                    campaign.end_at,
-                    tuple(campaign.target_countries or ()),
-                ),
-            )
+        )
+        self.campaigns[campaign_id] = CampaignInfo(
+            campaign=campaign,
+            card=RateCard(
+                campaign.currency,
+                campaign.payout_by_tier,
+                campaign.advertiser_price_by_tier,
+                campaign.commission_percent,
+                overrides,
+            ),
+            window=CampaignWindow(
+                campaign.status,
+                campaign.start_at,
+                campaign.end_at,
+                tuple(campaign.target_countries or ()),
+            ),
+            id=campaign.id,
+            organisation_id=campaign.organisation_id,
+            currency=campaign.currency,
+            timezone=campaign.timezone,
+            budget=campaign.budget_minor,
+            daily_limit=_limit(campaign.daily_cap_minor),
+            influencer_limit=_limit(campaign.influencer_cap_minor),
+            hold=timedelta(days=campaign.hold_days),
+        )
         return self.campaigns[campaign_id]
 
     def tier(self, influencer_id: int) -> Tier:
@@ -360,22 +397,23 @@ def _limit(cap: int | None) -> int:
 
 
 def charge(
-    ctx: Context, info: CampaignInfo, click: BillableClick, price: int, day: date
+    ctx: Context, info: CampaignInfo, influencer_id: int, price: int, day: date
 ) -> UnbilledCause | None:
     """Count `price` against the budget, the `day`'s cap and the influencer's cap, all three
     or none; the cause when one refuses. `prepare` must have locked the campaign."""
-    campaign = info.campaign
-    if ctx.spent[campaign.id] + price > campaign.budget_minor:
+    campaign_id = info.id
+    if ctx.spent[campaign_id] + price > info.budget:
         return UnbilledCause.BUDGET_EXHAUSTED
-    if ctx.spent_on_day(campaign.id, day) + price > _limit(campaign.daily_cap_minor):
+    day_key = (campaign_id, day)
+    if ctx.spent_on_day(campaign_id, day) + price > info.daily_limit:
         return UnbilledCause.DAILY_CAP
-    influencer_key = (campaign.id, click.influencer_id)
-    if ctx.spent_on_influencer(*influencer_key) + price > _limit(campaign.influencer_cap_minor):
+    influencer_key = (campaign_id, influencer_id)
+    if ctx.spent_on_influencer(campaign_id, influencer_id) + price > info.influencer_limit:
         return UnbilledCause.INFLUENCER_CAP
-    ctx.spent[campaign.id] += price
-    ctx.added[campaign.id] += price
-    ctx.day_spent[(campaign.id, day)] += price
-    ctx.day_added[(campaign.id, day)] += price
+    ctx.spent[campaign_id] += price
+    ctx.added[campaign_id] += price
+    ctx.day_spent[day_key] += price
+    ctx.day_added[day_key] += price
     ctx.influencer_spent[influencer_key] += price
     ctx.influencer_added[influencer_key] += price
     return None
@@ -385,7 +423,6 @@ def decide(ctx: Context, posting: Posting, click: BillableClick, now: datetime) 
     """Decide one click and fill `posting` with the outcome; a billed click's entry is written
     by `finish`. Call `prepare` for its campaign first."""
     info = ctx.campaign(click.campaign_id)
-    campaign = info.campaign
     posting.posted_at = now
     cause = gate(
         info.window,
@@ -396,58 +433,70 @@ def decide(ctx: Context, posting: Posting, click: BillableClick, now: datetime) 
     )
     if cause is None:
         price, payout = ctx.rate(info, click)
-        day = ctx.day(click.ts, campaign.timezone)
-        cause = charge(ctx, info, click, price, day)
+        day = ctx.day(click.ts, info.timezone)
+        cause = charge(ctx, info, click.influencer_id, price, day)
     if cause is not None:
-        posting.state, posting.cause = PostingState.UNBILLED.value, cause.value
+        posting.state, posting.cause = _UNBILLED, cause.value
         posting.amount_minor = posting.payout_minor = 0
         return
-    posting.state, posting.cause = PostingState.PENDING.value, None
+    posting.state, posting.cause = _PENDING, None
     posting.amount_minor, posting.payout_minor = price, payout
     posting.day = day
-    posting.matures_at = now + timedelta(days=campaign.hold_days)
+    posting.matures_at = ctx.matures_at(info, now)
 
 
 def finish(ctx: Context, postings: Sequence[Posting], now: datetime) -> None:
-    """Write the CLICK entries of the billed postings (in bulk), link them to their postings,
-    and add the batch's increments to the spend counters with conditional UPDATEs."""
+    """Write the CLICK entries of the billed postings, one per campaign and influencer (its
+    lines are the sums of their prices and payouts; each posting keeps its own amounts and
+    names its entry), and add the batch's increments to the spend counters with conditional
+    UPDATEs."""
     session = ctx.session
-    billed = [p for p in postings if p.state == PostingState.PENDING.value and p.entry_id is None]
-    if billed:
+    groups: dict[tuple[int, int], list[Posting]] = defaultdict(list)
+    for posting in postings:
+        if posting.state == _PENDING and posting.entry_id is None:
+            groups[(posting.campaign_id, posting.influencer_id)].append(posting)
+    if groups:
         conn = session.connection()
         created = utcnow()
         click = EntryKind.CLICK.value
+        keys = sorted(groups)
         entries = [
-            (click, now, p.click_id, p.organisation_id, p.campaign_id, p.influencer_id, "",
-             "worker", created)
-            for p in billed
+            (click, now, None, groups[key][0].organisation_id, key[0], key[1],
+             f"{len(groups[key])} clicks", "worker", created)
+            for key in keys
         ]  # fmt: skip
         returned = repo.insert_values(
-            conn, _ENTRIES, _ENTRY_COLUMNS, entries, returning=("id", "click_id")
+            conn, _ENTRIES, _ENTRY_COLUMNS, entries, returning=("id", "campaign_id", "influencer_id")
         )
-        ids = {str(row[1]): int(row[0]) for row in returned}
+        ids = {(int(row[1]), int(row[2])): int(row[0]) for row in returned}
         ctx.accounts.preload(
-            key
-            for p in billed
-            for key in (
-                (AccountKind.CAMPAIGN_BUDGET, p.campaign_id, p.currency),
-                (AccountKind.INFLUENCER_PENDING, p.influencer_id, p.currency),
-                (AccountKind.PLATFORM_REVENUE, 0, p.currency),
+            account
+            for (campaign_id, influencer_id), group in groups.items()
+            for account in (
+                (AccountKind.CAMPAIGN_BUDGET, campaign_id, group[0].currency),
+                (AccountKind.INFLUENCER_PENDING, influencer_id, group[0].currency),
+                (AccountKind.PLATFORM_REVENUE, 0, group[0].currency),
             )
         )
-        account = ctx.accounts.id_for
+        account_id = ctx.accounts.id_for
         line_rows: list[tuple[int, int, int]] = []
-        for posting in billed:
-            posting.entry_id = entry_id = ids[posting.click_id]
-            price, payout, cur = posting.amount_minor, posting.payout_minor, posting.currency
+        for key in keys:
+            group, entry_id = groups[key], ids[key]
+            price = payout = 0
+            for posting in group:
+                posting.entry_id = entry_id
+                price += posting.amount_minor
+                payout += posting.payout_minor
+            campaign_id, influencer_id = key
+            currency = group[0].currency
             # The three legs balance by construction: -price + payout + (price - payout) = 0.
             for kind, owner, amount in (
-                (AccountKind.CAMPAIGN_BUDGET, posting.campaign_id, -price),
-                (AccountKind.INFLUENCER_PENDING, posting.influencer_id, payout),
+                (AccountKind.CAMPAIGN_BUDGET, campaign_id, -price),
+                (AccountKind.INFLUENCER_PENDING, influencer_id, payout),
                 (AccountKind.PLATFORM_REVENUE, 0, price - payout),
             ):
                 if amount:
-                    line_rows.append((entry_id, account(kind, owner, cur), amount))
+                    line_rows.append((entry_id, account_id(kind, owner, currency), amount))
         repo.insert_values(conn, _LINES, ("entry_id", "account_id", "amount_minor"), line_rows)
     _write_spend(ctx)
 
@@ -484,17 +533,17 @@ def _write_spend(ctx: Context) -> None:
 
 def new_posting(ctx: Context, click: BillableClick) -> Draft:
     """A posting for a click, not yet decided."""
-    campaign = ctx.campaign(click.campaign_id).campaign
+    info = ctx.campaign(click.campaign_id)
     return Draft(
-        click_id=click.click_id,
-        ts=click.ts,
-        campaign_id=click.campaign_id,
-        organisation_id=campaign.organisation_id,
-        influencer_id=click.influencer_id,
-        link_id=click.link_id,
-        network=click.network,
-        country=click.country,
-        currency=campaign.currency,
+        click.click_id,
+        click.ts,
+        click.campaign_id,
+        info.organisation_id,
+        click.influencer_id,
+        click.link_id,
+        click.network,
+        click.country,
+        info.currency,
     )
 
 

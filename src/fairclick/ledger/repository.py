@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -500,10 +500,16 @@ def entries(
     until: datetime | None = None,
     limit: int = 100,
 ) -> list[LedgerEntry]:
-    """Entries matching every given filter, newest first."""
+    """Entries matching every given filter, newest first; `click_id` finds the click's
+    corrections and the CLICK entry that billed it."""
     query = select(LedgerEntry).order_by(LedgerEntry.id.desc()).limit(limit)
     if click_id is not None:
-        query = query.where(LedgerEntry.click_id == click_id)
+        # Corrections name their click; the CLICK entry that billed it (with the influencer's
+        # other clicks of the same batch) is named by the click's posting.
+        billed_by = select(ClickPosting.entry_id).where(ClickPosting.click_id == click_id)
+        query = query.where(
+            or_(LedgerEntry.click_id == click_id, LedgerEntry.id.in_(billed_by))
+        )
     if campaign_id is not None:
         query = query.where(LedgerEntry.campaign_id == campaign_id)
     if influencer_id is not None:

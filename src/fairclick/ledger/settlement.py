@@ -1,9 +1,10 @@
 """After billing: maturity of pending earnings, reversals inside the hold, clawbacks after it.
 
-A reversal is the exact mirror of the click's entry (the campaign gets its budget back, the
-spend counters go down, the influencer loses the pending amount). After maturity the money may
-already be paid, so the click is clawed back instead: the influencer's clawback account goes
-negative (netted against the next payouts) and the advertiser receives a credit note.
+A reversal is the exact mirror of the click's share of its CLICK entry, as its posting records
+it (the campaign gets the price back, the spend counters go down, the influencer loses the
+pending payout). After maturity the money may already be paid, so the click is clawed back
+instead: the influencer's clawback account goes negative (netted against the next payouts)
+and the advertiser receives a credit note.
 """
 
 from __future__ import annotations
@@ -120,9 +121,9 @@ def reverse_clicks(
     commits.
 
     A fixed handful of statements whatever the number of clicks: one conditional UPDATE ...
-    RETURNING per 500 clicks claims the postings (so two racing reversals cannot both post),
-    one SELECT reads the lines to mirror, the counters go down with one executemany UPDATE
-    per counter table, and the entries and lines are inserted with multi-row INSERTs."""
+    RETURNING per 500 clicks claims the postings (so two racing reversals cannot both post)
+    and returns the amounts to mirror, the counters go down with one executemany UPDATE per
+    counter table, and the entries and lines are inserted with multi-row INSERTs."""
     claimed = {str(row[0]): row for row in _claim(session, click_ids, at)}
     order = list(dict.fromkeys(c for c in click_ids if c in claimed))
     billed = [
@@ -132,15 +133,6 @@ def reverse_clicks(
         return []
     conn = session.connection()
     reversed_ = [row for row in billed if row[1] == PostingState.REVERSED.value]
-    originals: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    entry_ids = sorted({int(row[2]) for row in reversed_})
-    for start in range(0, len(entry_ids), _CHUNK):
-        for entry_id, account, amount in conn.execute(
-            select(_LINES.c.entry_id, _LINES.c.account_id, _LINES.c.amount_minor)
-            .where(_LINES.c.entry_id.in_(entry_ids[start : start + _CHUNK]))
-            .order_by(_LINES.c.entry_id, _LINES.c.id)
-        ):
-            originals[int(entry_id)].append((int(account), int(amount)))
     totals: dict[int, int] = defaultdict(int)
     days: dict[tuple[int, date], int] = defaultdict(int)
     influencers: dict[tuple[int, int], int] = defaultdict(int)
@@ -155,20 +147,31 @@ def reverse_clicks(
     accounts.preload(
         key
         for row in billed
-        if row[1] == PostingState.CLAWED_BACK.value
         for key in (
-            (AccountKind.ADVERTISER_CREDIT, row[6], row[5]),
-            (AccountKind.INFLUENCER_CLAWBACK, row[8], row[5]),
+            (AccountKind.CAMPAIGN_BUDGET, row[7], row[5])
+            if row[1] == PostingState.REVERSED.value
+            else (AccountKind.ADVERTISER_CREDIT, row[6], row[5]),
+            (AccountKind.INFLUENCER_PENDING, row[8], row[5])
+            if row[1] == PostingState.REVERSED.value
+            else (AccountKind.INFLUENCER_CLAWBACK, row[8], row[5]),
             (AccountKind.PLATFORM_REVENUE, 0, row[5]),
         )
     )
     mirrors: list[list[tuple[int, int]]] = []
     kinds: list[EntryKind] = []
-    for click_id, new_state, entry_id, price, payout, cur, org, _, influencer_id, _ in billed:
+    for click_id, new_state, entry_id, price, payout, cur, org, campaign_id, influencer_id, _ in (
+        billed
+    ):
         assert entry_id is not None
         if new_state == PostingState.REVERSED.value:
+            # The mirror of the click's share of its CLICK entry (which may bill several
+            # clicks of the influencer at once): the posting holds that share.
             kind = EntryKind.REVERSAL
-            mirror = [(account, -amount) for account, amount in originals[int(entry_id)]]
+            legs = [
+                repo.Leg(AccountKind.CAMPAIGN_BUDGET, campaign_id, cur, price),
+                repo.Leg(AccountKind.INFLUENCER_PENDING, influencer_id, cur, -payout),
+                repo.Leg(AccountKind.PLATFORM_REVENUE, 0, cur, payout - price),
+            ]
         else:
             kind = EntryKind.CLAWBACK
             legs = [
@@ -176,11 +179,12 @@ def reverse_clicks(
                 repo.Leg(AccountKind.INFLUENCER_CLAWBACK, influencer_id, cur, -payout),
                 repo.Leg(AccountKind.PLATFORM_REVENUE, 0, cur, payout - price),
             ]
-            repo.check_balanced(kind.value, legs)
-            mirror = [
-                (accounts.id_for(leg.kind, leg.owner_id, leg.currency), leg.amount_minor)
-                for leg in legs
-            ]
+        repo.check_balanced(kind.value, legs)
+        mirror = [
+            (accounts.id_for(leg.kind, leg.owner_id, leg.currency), leg.amount_minor)
+            for leg in legs
+            if leg.amount_minor
+        ]
         if sum(amount for _, amount in mirror):
             raise repo.UnbalancedEntry(f"entry {kind.value} of click {click_id} does not balance")
         mirrors.append(mirror)
