@@ -174,7 +174,13 @@ CONTEXTS = [
 
 
 def _columns(batch: EnrichedBatch) -> dict[str, Any]:
-    return {name: getattr(batch, name) for name in EnrichedBatch.__slots__}
+    # the row columns (`ip_row`, `ua_row`) are the engine's own; `enrichment_columns` is
+    # checked against `enrichment(i)` instead
+    return {
+        name: getattr(batch, name)
+        for name in EnrichedBatch.__slots__
+        if name not in ("ip_row", "ua_row")
+    }
 
 
 def _both(events: list[ClickEvent], platform: bool) -> tuple[EnrichedBatch, EnrichedBatch]:
@@ -205,8 +211,9 @@ def test_enrich_matches_the_reference(
         got = enrich(events, ip_cache=cache, **common)
         want = ref.enrich(events, **common)
         assert _columns(got) == _columns(want)
+        columns = got.enrichment_columns()
         for i in range(len(events)):
-            assert got.enrichment(i) == ref.enrichment(want, i)
+            assert got.enrichment(i) == ref.enrichment(want, i) == columns.enrichment(i)
             assert got.prefix(i) == ref.batch_prefix(want, i)
 
 
@@ -306,3 +313,43 @@ def test_hit_clicks_keep_their_own_evidence(validator: Validator) -> None:
     assert first.evidence[RULES_KEY]["non_browser"] == "hit"
     assert second.evidence[RULES_KEY]["non_browser"] == "hit"
     assert type(first.evidence) is dict
+
+
+def _validators(shared_data: tuple[object, UaClassifier]) -> tuple[Validator, Validator]:
+    ranges, classifier = shared_data
+    return (
+        Validator(secret_key=SECRET, ranges=ranges, classifier=classifier),  # type: ignore[arg-type]
+        Validator(secret_key=SECRET, ranges=ranges, classifier=classifier),  # type: ignore[arg-type]
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(batches, batches, st.sampled_from(range(len(CONTEXTS))), st.randoms())
+def test_columns_equal_the_decisions(
+    shared_data: tuple[object, UaClassifier],
+    first: list[ClickEvent],
+    second: list[ClickEvent],
+    which: int,
+    rnd: Any,
+) -> None:
+    """`validate_columns` decides as `validate` on the same clicks and state: verdict, reasons,
+    flags and enrichment of every click, in the order given (shuffled batches included), and
+    the same metrics."""
+    ctx = CONTEXTS[which]
+    with_decisions, with_columns = _validators(shared_data)
+    for events in (first, second):
+        events = list(events)
+        rnd.shuffle(events)
+        decisions = with_decisions.validate(events, ctx)
+        columns = with_columns.validate_columns(events, ctx)
+        assert len(columns) == len(decisions)
+        for i, d in enumerate(decisions):
+            assert columns.click_id[i] == d.click_id == events[i].click_id
+            assert columns.verdict(i) is d.verdict
+            assert columns.reasons.get(i, ()) == d.reasons
+            assert columns.flags.get(i, ()) == d.flags
+            assert columns.enrichment.enrichment(i) == d.enrichment
+    assert with_columns.metrics.verdicts == with_decisions.metrics.verdicts
+    assert with_columns.metrics.reasons == with_decisions.metrics.reasons
+    assert with_columns.metrics.flags == with_decisions.metrics.flags
+    assert with_columns.metrics.clicks == with_decisions.metrics.clicks

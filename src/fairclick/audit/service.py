@@ -19,9 +19,9 @@ from fairclick.audit.decisions import write_decisions
 from fairclick.audit.events import click_ids, frame_events
 from fairclick.audit.readers import ParseStats, read_logs
 from fairclick.audit.summary import AuditSummary, summarise
-from fairclick.domain.reasons import Reason, Verdict
+from fairclick.domain.reasons import Reason
 from fairclick.validation.context import CampaignPolicy, ValidationContext
-from fairclick.validation.decisions import ClickDecision
+from fairclick.validation.decisions import DecisionColumns
 from fairclick.validation.engine import Validator
 from fairclick.validation.retro import analyse
 
@@ -77,34 +77,34 @@ def _select(frame: pl.DataFrame, options: AuditOptions) -> pl.DataFrame:
 
 def compact(
     chunk: pl.DataFrame,
-    decisions: Sequence[ClickDecision],
+    decisions: DecisionColumns,
     file_index: Mapping[str, int],
     *,
     keep_ip: bool = False,
 ) -> pl.DataFrame:
     """The `COMPACT` row of each request of `chunk` and its decision (same order); with
-    `keep_ip`, the address as the log wrote it too (for the decisions file)."""
-    enrichments = [d.enrichment for d in decisions]
-    invalid = Verdict.INVALID
+    `keep_ip`, the address as the log wrote it too (for the decisions file). The enrichment
+    columns are gathered from the engine's distinct addresses and agents."""
+    found = decisions.enrichment
+    ip_row = pl.Series(found.ip_row, dtype=pl.UInt32)
+    ua_row = pl.Series(found.ua_row, dtype=pl.UInt32)
+    devices = [
+        f"{b}/{o}/{d}" for b, o, d in zip(found.browser, found.os, found.device, strict=True)
+    ]
+    joined = {reasons: ",".join(reasons) for reasons in set(decisions.reasons.values())}
+    realtime = [""] * len(decisions)
+    for i, reasons in decisions.reasons.items():
+        realtime[i] = joined[reasons]
     decided = pl.DataFrame(
-        {
-            "visitor_key": [e.visitor_key for e in enrichments],
-            "ip_prefix": [e.ip_prefix for e in enrichments],
-            "asn": [e.asn for e in enrichments],
-            "as_org": [e.as_org for e in enrichments],
-            "device": [f"{e.browser}/{e.os}/{e.device}" for e in enrichments],
-            "invalid": [d.verdict is invalid for d in decisions],
-            "realtime": [",".join(d.reasons) for d in decisions],
-        },
-        schema={
-            "visitor_key": pl.String,
-            "ip_prefix": pl.String,
-            "asn": pl.Int64,
-            "as_org": pl.String,
-            "device": pl.String,
-            "invalid": pl.Boolean,
-            "realtime": pl.String,
-        },
+        [
+            pl.Series("visitor_key", found.visitor_key, dtype=pl.String),
+            pl.Series("ip_prefix", found.ip_prefix, dtype=pl.String).gather(ip_row),
+            pl.Series("asn", found.asn, dtype=pl.Int64).gather(ip_row),
+            pl.Series("as_org", found.as_org, dtype=pl.String).gather(ip_row),
+            pl.Series("device", devices, dtype=pl.String).gather(ua_row),
+            pl.Series("invalid", decisions.invalid, dtype=pl.Boolean),
+            pl.Series("realtime", realtime, dtype=pl.String),
+        ]
     )
     columns = [
         pl.col("file").replace_strict(file_index, return_dtype=pl.Int32).alias("file_no"),
@@ -148,7 +148,7 @@ def run_audit(
         context = ValidationContext.audit(headers_recorded=headers_seen, policy=policy)
         for start in range(0, frame.height, BATCH):
             chunk = frame.slice(start, BATCH)
-            decisions = validator.validate(frame_events(chunk, file_index), context)
+            decisions = validator.validate_columns(frame_events(chunk, file_index), context)
             kept.append(compact(chunk, decisions, file_index, keep_ip=bool(options.decisions)))
     decided = pl.concat(kept) if kept else pl.DataFrame(schema=COMPACT)
     kept.clear()

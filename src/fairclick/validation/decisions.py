@@ -3,9 +3,12 @@ per-rule explanation built from it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
+
+import numpy as np
 
 from fairclick.domain.reasons import Reason, Verdict
 
@@ -67,6 +70,96 @@ class ClickDecision:
     def outcomes(self) -> Mapping[str, str]:
         """Rule name → outcome, in pipeline order."""
         return self.evidence.get(RULES_KEY, {})
+
+
+@dataclass(frozen=True, slots=True)
+class EnrichmentColumns:
+    """Every click's `Enrichment` of a batch as columns. The address fields are kept once per
+    distinct address of the batch (click i's is row `ip_row[i]` of `ip_prefix` … `is_datacenter`),
+    the user-agent fields once per distinct agent (row `ua_row[i]` of `browser` … `bot_name`),
+    the visitor key per click: a column of the batch is a gather, not a Python loop."""
+
+    visitor_key: list[str]
+    ip_row: np.ndarray
+    ip_prefix: list[str]
+    ip_hash: list[str]
+    country: list[str | None]
+    asn: list[int | None]
+    as_org: list[str | None]
+    is_datacenter: list[bool]
+    ua_row: np.ndarray
+    browser: list[str | None]
+    browser_version: list[str | None]
+    os: list[str | None]
+    device: list[str]
+    bot_name: list[str | None]
+
+    def __len__(self) -> int:
+        return len(self.visitor_key)
+
+    def enrichment(self, i: int) -> Enrichment:
+        """Click i's `Enrichment`."""
+        a, u = int(self.ip_row[i]), int(self.ua_row[i])
+        return Enrichment(
+            ip_prefix=self.ip_prefix[a],
+            ip_hash=self.ip_hash[a],
+            visitor_key=self.visitor_key[i],
+            country=self.country[a],
+            asn=self.asn[a],
+            as_org=self.as_org[a],
+            is_datacenter=self.is_datacenter[a],
+            browser=self.browser[u],
+            browser_version=self.browser_version[u],
+            os=self.os[u],
+            device=self.device[u],
+            bot_name=self.bot_name[u],
+        )
+
+    def reordered(self, order: Sequence[int]) -> EnrichmentColumns:
+        """The rows moved so that row `order[k]` is the current row k."""
+        back = _inverse(order)
+        return dataclasses.replace(
+            self,
+            visitor_key=[self.visitor_key[k] for k in back.tolist()],
+            ip_row=self.ip_row[back],
+            ua_row=self.ua_row[back],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionColumns:
+    """The decisions on a batch as columns (row i is the i-th click given): what `ClickDecision`
+    holds but evidence, with reasons and flags kept only for the clicks that have some."""
+
+    click_id: list[str]
+    invalid: np.ndarray  # bool: the verdict
+    reasons: dict[int, tuple[Reason, ...]]  # row → reasons, for invalid rows only
+    flags: dict[int, tuple[Reason, ...]]  # row → flags, for rows with some
+    enrichment: EnrichmentColumns
+
+    def __len__(self) -> int:
+        return len(self.click_id)
+
+    def verdict(self, i: int) -> Verdict:
+        """Row i's verdict."""
+        return Verdict.INVALID if self.invalid[i] else Verdict.VALID
+
+    def reordered(self, order: Sequence[int]) -> DecisionColumns:
+        """The rows moved so that row `order[k]` is the current row k."""
+        back = _inverse(order)
+        return DecisionColumns(
+            click_id=[self.click_id[k] for k in back.tolist()],
+            invalid=self.invalid[back],
+            reasons={order[k]: found for k, found in self.reasons.items()},
+            flags={order[k]: found for k, found in self.flags.items()},
+            enrichment=self.enrichment.reordered(order),
+        )
+
+
+def _inverse(order: Sequence[int]) -> np.ndarray:
+    back = np.empty(len(order), np.intp)
+    back[np.asarray(order, np.intp)] = np.arange(len(order))
+    return back
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,10 +18,10 @@ import numpy as np
 
 from fairclick.config import Settings
 from fairclick.domain.click import ClickEvent
-from fairclick.domain.reasons import Reason
-from fairclick.validation.context import ValidationContext
+from fairclick.domain.reasons import Reason, Verdict
+from fairclick.validation.context import CampaignPolicy, Strictness, ValidationContext
 from fairclick.validation.decide import DecisionBuilder
-from fairclick.validation.decisions import ClickDecision
+from fairclick.validation.decisions import ClickDecision, DecisionColumns
 from fairclick.validation.enrich.batch import EnrichedBatch, enrich, load_hosting_asns
 from fairclick.validation.enrich.ip import IpRanges, ParsedIp, load_ranges
 from fairclick.validation.enrich.ua import UaClassifier, load_bot_lists
@@ -53,6 +53,7 @@ PIPELINE: tuple[Reason, ...] = (
 PLATFORM_RULES = frozenset({Reason.SELF_CLICK, Reason.INCITED, Reason.LOW_ENGAGEMENT})
 RETRO_RULES = (Reason.BURST, Reason.CLICK_FARM, Reason.CLICK_RING)
 _YIELDS = {Reason.PREFETCH: Reason.LINK_PREVIEW}
+_NO_HITS: Hits = {}
 _CACHE_LIMIT = 200_000  # strings per cache (tens of MB at most); cleared, not evicted, past it
 
 
@@ -123,10 +124,90 @@ class Validator:
         """Decisions for `clicks` (one each, in the order given), processed in event-time order
         (ts, click_id). Raises `StateUnavailable` when shared state cannot be read or written:
         nothing was committed then, and the same batch can be retried."""
+        run = self._run(clicks, context)
+        t = self.clock()
+        decisions = self._decisions.build(run.batch, run.results, run.policies, run.allowed)
+        # Counted by enum member, then by code: `.value` on every click costs more than this.
+        self._count(
+            Counter(d.verdict for d in decisions),
+            Counter(r for d in decisions if d.reasons for r in d.reasons),
+            Counter(r for d in decisions if d.flags for r in d.flags),
+            len(decisions),
+        )
+        self._timed("decide", t)
+        if run.order is None:
+            return decisions
+        by_input: list[ClickDecision] = [None] * len(decisions)  # type: ignore[list-item]
+        for position, original in enumerate(run.order):
+            by_input[original] = decisions[position]
+        return by_input
+
+    def validate_columns(
+        self, clicks: Sequence[ClickEvent], context: ValidationContext
+    ) -> DecisionColumns:
+        """`validate`'s verdicts, reasons, flags and enrichment as columns (row i is the i-th
+        click given), without a `ClickDecision`, an `Enrichment` or evidence per click: for
+        batch doors (the audit) that keep only those. Same pipeline, same state, same metrics:
+        `validate` on the same clicks and state decides the same."""
+        run = self._run(clicks, context)
+        t = self.clock()
+        batch, n = run.batch, len(run.batch)
+        policies = run.policies
+        reasons: dict[int, list[Reason]] = {}
+        flags: dict[int, list[Reason]] = {}
+        for reason in PIPELINE:  # in pipeline order, as `DecisionBuilder` lists them
+            for i, hit in run.results.get(reason, _NO_HITS).items():
+                if run.allowed[i] is not None:
+                    continue
+                into = reasons if _INVALIDATES[policies[i].strictness][hit.strength] else flags
+                found = into.get(i)
+                if found is None:
+                    into[i] = [reason]
+                else:
+                    found.append(reason)
+        invalid = np.zeros(n, bool)
+        invalid[list(reasons)] = True
+        verdicts = Counter({Verdict.INVALID: len(reasons), Verdict.VALID: n - len(reasons)})
+        self._count(
+            +verdicts,
+            Counter(r for found in reasons.values() for r in found),
+            Counter(r for found in flags.values() for r in found),
+            n,
+        )
+        columns = DecisionColumns(
+            click_id=[c.click_id for c in batch.clicks],
+            invalid=invalid,
+            reasons={i: tuple(found) for i, found in reasons.items()},
+            flags={i: tuple(found) for i, found in flags.items()},
+            enrichment=batch.enrichment_columns(),
+        )
+        self._timed("decide", t)
+        return columns if run.order is None else columns.reordered(run.order)
+
+    def _count(
+        self,
+        verdicts: Counter[Verdict],
+        reasons: Counter[Reason],
+        flags: Counter[Reason],
+        clicks: int,
+    ) -> None:
+        metrics = self.metrics
+        for verdict, count in verdicts.items():
+            metrics.verdicts[verdict.value] += count
+        for reason, count in reasons.items():
+            metrics.reasons[reason.value] += count
+        for flag, count in flags.items():
+            metrics.flags[flag.value] += count
+        metrics.clicks += clicks
+        metrics.batches += 1
+
+    def _run(self, clicks: Sequence[ClickEvent], context: ValidationContext) -> _Run:
+        """The pipeline over `clicks` in event-time order: enrichment, every rule's hits, the
+        campaigns' policies and allow-list matches; recent state read and written once."""
         when = [(c.ts, c.click_id) for c in clicks]
         in_order = all(map(operator.le, when, when[1:]))  # the journal's order: no sort
-        order = range(len(clicks)) if in_order else sorted(range(len(clicks)), key=when.__getitem__)
-        ordered = list(clicks) if in_order else [clicks[i] for i in order]
+        order = None if in_order else sorted(range(len(clicks)), key=when.__getitem__)
+        ordered = list(clicks) if order is None else [clicks[i] for i in order]
         t = self.clock()
         if len(self._ip_cache) > _CACHE_LIMIT:
             self._ip_cache.clear()
@@ -177,7 +258,7 @@ class Validator:
         invalid = np.zeros(n, bool)
         for hits in results.values():  # only the clicks some rule hit can be invalid
             for i, hit in hits.items():
-                if allowed[i] is None and policies[i].strictness.invalidates(hit.strength):
+                if allowed[i] is None and _INVALIDATES[policies[i].strictness][hit.strength]:
                     invalid[i] = True
         results[Reason.DUPLICATE] = windows.duplicate(batch, context, snap, keys, invalid)
         t = self._timed(Reason.DUPLICATE.value, t)
@@ -189,30 +270,28 @@ class Validator:
         t = self._timed(Reason.VELOCITY.value, t)
         watermark = windows.state_seconds(batch.ts_us[-1]) if n else 0
         self.state.commit_columns(*snap.writes(), watermark, context.batch_seq)
-        t = self._timed("state_commit", t)
-
-        decisions = self._decisions.build(batch, results, policies, allowed)
-        # Counted by enum member, then by code: `.value` on every click costs more than this.
-        metrics = self.metrics
-        for verdict, count in Counter(d.verdict for d in decisions).items():
-            metrics.verdicts[verdict.value] += count
-        for reason, count in Counter(r for d in decisions if d.reasons for r in d.reasons).items():
-            metrics.reasons[reason.value] += count
-        for flag, count in Counter(r for d in decisions if d.flags for r in d.flags).items():
-            metrics.flags[flag.value] += count
-        self._timed("decide", t)
-        metrics.clicks += n
-        metrics.batches += 1
-        if in_order:
-            return decisions
-        by_input: list[ClickDecision] = [None] * n  # type: ignore[list-item]
-        for position, original in enumerate(order):
-            by_input[original] = decisions[position]
-        return by_input
+        self._timed("state_commit", t)
+        return _Run(batch, results, policies, allowed, order)
 
     def close(self) -> None:
         """Release the state store."""
         self.state.close()
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What the pipeline found on a batch (in event-time order); `order[k]` is the position
+    in the caller's batch of the k-th click, None when it was given in that order."""
+
+    batch: EnrichedBatch
+    results: dict[Reason, Hits]
+    policies: list[CampaignPolicy]
+    allowed: list[str | None]
+    order: list[int] | None
+
+
+# `Strictness.invalidates` of every (strictness, hit strength), looked up per hit.
+_INVALIDATES = {s: {h: s.invalidates(h) for h in ("certain", "strong", "weak")} for s in Strictness}
 
 
 def build_validator(

@@ -12,12 +12,14 @@ import csv
 import hashlib
 import ipaddress
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 
+import numpy as np
+
 from fairclick.domain.click import ClickEvent
-from fairclick.validation.decisions import Enrichment
+from fairclick.validation.decisions import Enrichment, EnrichmentColumns
 from fairclick.validation.enrich.ip import IpInfo, IpRanges, ParsedIp, ip_hash, parse_ip
 from fairclick.validation.enrich.ua import UaClassifier, UaInfo
 
@@ -92,6 +94,10 @@ class EnrichedBatch:
     alt_key: list[str]
     hosting: list[HostingAsn | None]
     scope: list[str]  # dedupe/timing scope: link (platform) or URL path (audit)
+    # Click i's row among the batch's distinct addresses and agents (first-seen order), which
+    # `enrichment_columns` keeps the address and agent fields by; None: one row per click.
+    ip_row: np.ndarray | None = field(default=None, compare=False)
+    ua_row: np.ndarray | None = field(default=None, compare=False)
 
     def __len__(self) -> int:
         return len(self.clicks)
@@ -114,6 +120,31 @@ class EnrichedBatch:
             bot_name=ua.bot_name,
         )
 
+    def enrichment_columns(self) -> EnrichmentColumns:
+        """Every click's `Enrichment` as columns (`enrichment(i)` equals its row i)."""
+        n = len(self.clicks)
+        ip_row = self.ip_row if self.ip_row is not None else np.arange(n)
+        ua_row = self.ua_row if self.ua_row is not None else np.arange(n)
+        ips = _first_rows(ip_row)
+        uas = [self.ua[i] for i in _first_rows(ua_row)]
+        infos = [self.ip_info[i] for i in ips]
+        return EnrichmentColumns(
+            visitor_key=self.visitor_key,
+            ip_row=ip_row,
+            ip_prefix=[self.prefix(i) for i in ips],
+            ip_hash=[self.ip_hash[i] for i in ips],
+            country=[info.country or None for info in infos],
+            asn=[info.asn or None for info in infos],
+            as_org=[info.as_org or None for info in infos],
+            is_datacenter=[self.hosting[i] is not None for i in ips],
+            ua_row=ua_row,
+            browser=[ua.browser for ua in uas],
+            browser_version=[ua.browser_version for ua in uas],
+            os=[ua.os for ua in uas],
+            device=[ua.device for ua in uas],
+            bot_name=[ua.bot_name for ua in uas],
+        )
+
     def prefix(self, i: int) -> str:
         """The /24 or /48 of click i ("" without a valid IP)."""
         parsed = self.parsed_ip[i]
@@ -127,6 +158,12 @@ class EnrichedBatch:
         if parsed.version == 4:
             return ipaddress.IPv4Address(parsed.value)
         return ipaddress.IPv6Address(parsed.value)
+
+
+def _first_rows(rows: np.ndarray) -> list[int]:
+    """For each row number 0..k-1 of `rows` (first-seen order), the first click with it."""
+    _, first = np.unique(rows, return_index=True)
+    return list(first.tolist())
 
 
 def scope_of(click: ClickEvent, platform: bool) -> str:
@@ -156,28 +193,38 @@ def enrich(
     Work is done per distinct value of the batch (address, user agent, method, link or path),
     then spread over the clicks: equal values share one object."""
     clicks = list(clicks)
+    n = len(clicks)
     cache: dict[str, tuple[ParsedIp | None, str]] = {} if ip_cache is None else ip_cache
     ips = [c.ip for c in clicks]
-    distinct = list(dict.fromkeys(ips))
+    ip_rows = {ip: j for j, ip in enumerate(dict.fromkeys(ips))}
+    ip_row = np.fromiter(map(ip_rows.__getitem__, ips), np.intp, n)
     known = []
-    for ip in distinct:
+    for ip in ip_rows:
         found = cache.get(ip)
         if found is None:
             address = parse_ip(ip) if ip else None
             found = cache[ip] = (address, ip_hash(ip, secret_key) if address else "")
         known.append(found)
     infos = ranges.lookup([k[0] for k in known])
-    by_ip = {
-        ip: (k[0], k[1], info, hosting.get(info.asn))
-        for ip, k, info in zip(distinct, known, infos, strict=True)
-    }
-    columns = list(zip(*map(by_ip.__getitem__, ips), strict=True)) or [(), (), (), ()]
-    parsed, hashed, ip_info, hosted = (list(col) for col in columns)
+    parsed_d = _objects([k[0] for k in known])
+    hashed_d = [k[1] for k in known]
+    hosted_d = _objects([hosting.get(info.asn) for info in infos])
 
     agents = [c.user_agent for c in clicks]
+    ua_rows = {ua: j for j, ua in enumerate(dict.fromkeys(agents))}
+    ua_row = np.fromiter(map(ua_rows.__getitem__, agents), np.intp, n)
     classify = classifier.classify
-    ua_of = {ua: classify(ua) for ua in dict.fromkeys(agents)}
-    alts = list(map(alt_key, hashed, agents))
+    ua_d = _objects([classify(ua) for ua in ua_rows])
+    # The cookie-less key once per distinct (address, agent) pair of the batch.
+    pairs, pair_row = np.unique(ip_row * max(len(ua_rows), 1) + ua_row, return_inverse=True)
+    distinct_agents = list(ua_rows)
+    alts_d = _objects(
+        [
+            alt_key(hashed_d[p // len(ua_rows)], distinct_agents[p % len(ua_rows)])
+            for p in pairs.tolist()
+        ]
+    )
+    alts: list[str] = alts_d[pair_row.reshape(-1)].tolist()
     vkeys = [
         "v:" + cookie if (cookie := c.visitor_id or c.assigned_visitor_id) else alt
         for c, alt in zip(clicks, alts, strict=True)
@@ -188,15 +235,25 @@ def enrich(
         clicks=clicks,
         ts_us=[(c.ts - _EPOCH) // _US for c in clicks],
         methods=list(map(upper.__getitem__, methods)),
-        ua=list(map(ua_of.__getitem__, agents)),
-        parsed_ip=parsed,
-        ip_info=ip_info,
-        ip_hash=hashed,
+        ua=ua_d[ua_row].tolist(),
+        parsed_ip=parsed_d[ip_row].tolist(),
+        ip_info=_objects(infos)[ip_row].tolist(),
+        ip_hash=_objects(hashed_d)[ip_row].tolist(),
         visitor_key=vkeys,
         alt_key=alts,
-        hosting=hosted,
+        hosting=hosted_d[ip_row].tolist(),
         scope=_scopes(clicks, platform),
+        ip_row=ip_row,
+        ua_row=ua_row,
     )
+
+
+def _objects(values: Sequence[object]) -> np.ndarray:
+    """A 1-d object array of `values` (tuples stay elements), to spread over clicks by row."""
+    out = np.empty(len(values), object)
+    for j, value in enumerate(values):
+        out[j] = value
+    return out
 
 
 def _scopes(clicks: list[ClickEvent], platform: bool) -> list[str]:
