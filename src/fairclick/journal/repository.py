@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from itertools import chain
 
-from sqlalchemy import Connection, Engine, Row, Table, func, select, text, update
+from sqlalchemy import Connection, Engine, Table, func, select, text, update
 
 from fairclick.journal.models import JournalEntry, WorkerCursor
-from fairclick.journal.rows import READ_COLUMNS, JournalRow, insert_sql, to_params
+from fairclick.journal.rows import (
+    ROWS_PER_STATEMENT,
+    JournalRow,
+    StoredRow,
+    insert_sql,
+    many_params,
+    select_sql,
+    stored_rows,
+)
 from fairclick.journal.writer import JOURNAL_LOCK_KEY
 
 journal: Table = JournalEntry.__table__  # type: ignore[assignment]
@@ -22,10 +30,17 @@ def append_rows(conn: Connection, rows: Sequence[JournalRow]) -> int:
     if not rows:
         return 0
     dialect = conn.dialect.name
+    params = many_params(rows, dialect)
     if dialect == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": JOURNAL_LOCK_KEY})
-    result = conn.exec_driver_sql(insert_sql(dialect), [to_params(row, dialect) for row in rows])
-    return int(result.rowcount or 0)
+        return int(conn.exec_driver_sql(insert_sql(dialect), params).rowcount or 0)
+    # SQLite: several rows per statement, a third cheaper than `executemany` of one each.
+    appended = 0
+    for start in range(0, len(params), ROWS_PER_STATEMENT):
+        group = params[start : start + ROWS_PER_STATEMENT]
+        values = tuple(chain.from_iterable(group))
+        appended += conn.exec_driver_sql(insert_sql(dialect, len(group)), values).rowcount or 0
+    return appended
 
 
 def safe_watermark(engine: Engine) -> int | None:
@@ -45,13 +60,19 @@ def safe_watermark(engine: Engine) -> int | None:
 
 def fetch_after(
     conn: Connection, last_seq: int, *, limit: int, upto: int | None = None
-) -> list[Row[Any]]:
-    """Up to `limit` entries after `last_seq` (and at most `upto`), in `seq` order, with the
-    columns of `READ_COLUMNS` (what `row_to_event` unpacks)."""
-    query = select(*(journal.c[name] for name in READ_COLUMNS)).where(journal.c.seq > last_seq)
-    if upto is not None:
-        query = query.where(journal.c.seq <= upto)
-    return list(conn.execute(query.order_by(journal.c.seq).limit(limit)))
+) -> list[StoredRow]:
+    """Up to `limit` entries after `last_seq` (and at most `upto`), in `seq` order, as
+    `StoredRow`s (what `row_to_event` unpacks). Read with the driver's cursor and converted a
+    column at a time: the ORM's per-value type processing cost more than the rest of the read."""
+    dialect = conn.dialect.name
+    args = (last_seq, limit) if upto is None else (last_seq, upto, limit)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(select_sql(dialect, upto is not None), args)
+        raw = cursor.fetchall()
+    finally:
+        cursor.close()
+    return stored_rows(raw, dialect)
 
 
 def ensure_cursor(conn: Connection, name: str) -> None:
