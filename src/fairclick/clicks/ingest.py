@@ -8,6 +8,7 @@ then validated by the same worker as live clicks, whose "now" is the time of the
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from fairclick.domain.clock import parse_timestamp
 from fairclick.domain.ids import is_valid_code, new_click_id
 from fairclick.journal import repository as journal_repo
 from fairclick.journal.rows import JournalRow
-from fairclick.redirect.cache import LinkCache
+from fairclick.redirect.cache import CachedLink, LinkCache
 from fairclick.redirect.request import (
     MAX_CODE,
     MAX_HEADER,
@@ -66,101 +67,186 @@ class IngestSummary:
     retro_by_reason: dict[str, int] = field(default_factory=dict)
 
 
-def _text(record: dict[str, Any], name: str, limit: int) -> str:
-    value = record.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise MalformedRecord(f"`{name}` must be a string")
-    return clean(value, limit)
+_IPV4 = re.compile(  # dotted quad as `ipaddress` writes it (no leading zeros, each ≤ 255)
+    r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+    r"(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}"
+).fullmatch
+_MEMO_LIMIT = 100_000  # entries per memo; a memo that fills up starts again empty
+
+
+class RecordParser:
+    """Parses JSONL lines into journal rows (`parse`), remembering what repeats in a log.
+
+    A log has few distinct codes, user agents, referrers, languages and header sets, and its IPs
+    are mostly dotted quads already written the way `ipaddress` writes them: each distinct value
+    is cleaned and resolved once, and a row reuses the result (rows with the same headers share
+    one dict, which nothing changes). The checks and messages are those of one line read alone.
+    """
+
+    def __init__(self, cache: LinkCache) -> None:
+        self._cache = cache
+        self._codes: dict[str, tuple[str, str, CachedLink | None]] = {}
+        self._ips: dict[str, str] = {}
+        self._header_sets: dict[tuple[tuple[str, Any], ...], dict[str, str]] = {}
+        self._texts: dict[str, dict[str, str]] = {
+            "user_agent": {},
+            "referer": {},
+            "accept_language": {},
+        }
+
+    def parse(self, line: bytes) -> JournalRow:
+        """One JSONL line as a journal row (link resolved, campaign running at the click's
+        time); `MalformedRecord` when it is not a click record."""
+        if len(line) > MAX_LINE:
+            raise MalformedRecord(f"line longer than {MAX_LINE} bytes")
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise MalformedRecord(f"not JSON ({exc.msg})") from None
+        if not isinstance(record, dict):
+            raise MalformedRecord("not a JSON object")
+        if "ts" not in record:
+            raise MalformedRecord("`ts` is missing")
+        ts = _timestamp(record["ts"])
+        code = record.get("code")
+        if not isinstance(code, str) or not code:
+            raise MalformedRecord("`code` is missing or not a string")
+        ip = record.get("ip", "")
+        if not isinstance(ip, str):
+            raise MalformedRecord("`ip` must be a string")
+        if ip and not _IPV4(ip):
+            ip = self._ip(ip)
+        method = record.get("method") or "GET"
+        if not isinstance(method, str) or method.upper() not in _METHODS:
+            raise MalformedRecord(f"`method` is not an HTTP method: {method!r:.20}")
+        method = method.upper()
+        external = record.get("id")
+        if external is not None:
+            if isinstance(external, bool) or not isinstance(external, str | int):
+                raise MalformedRecord("`id` must be a string or an integer")
+            external = clean(str(external), 128)
+        headers = record.get("headers") or {}
+        if not isinstance(headers, dict):
+            raise MalformedRecord("`headers` must be an object")
+        kept = self._headers(headers) if headers else {}
+        visitor = record.get("visitor_id")
+        if visitor is not None and not isinstance(visitor, str):
+            raise MalformedRecord("`visitor_id` must be a string")
+
+        try:
+            code, path, link = self._codes[code]
+        except KeyError:
+            code, path, link = self._code(code)
+        active = (
+            link is not None
+            and link.start_at <= ts < link.end_at
+            and (link.campaign_status in ("active", "ended"))
+        )
+        if link is None:
+            status = 404
+        elif method not in ("GET", "HEAD"):
+            status = 405
+        else:
+            status = 302 if active or link.fallback else 410
+        return JournalRow(
+            new_click_id(),
+            ts,
+            "ingest",
+            code,
+            path,
+            method,
+            status,
+            ip,
+            self._text(record, "user_agent", MAX_UA),
+            self._text(record, "referer", MAX_REFERER),
+            self._text(record, "accept_language", MAX_LANGUAGE),
+            kept,
+            clean(visitor, 64) if visitor else None,
+            None,
+            external,
+            link.link_id if link else None,
+            link.campaign_id if link else None,
+            link.influencer_id if link else None,
+            link.post_id if link else None,
+            active and status == 302,
+        )
+
+    def _ip(self, ip: str) -> str:
+        try:
+            return self._ips[ip]
+        except KeyError:
+            pass
+        try:
+            normal = str(ipaddress.ip_address(ip.strip()))
+        except ValueError:
+            raise MalformedRecord(f"`ip` is not an IP address: {ip!r:.50}") from None
+        _remember(self._ips, ip, normal)
+        return normal
+
+    def _code(self, raw: str) -> tuple[str, str, CachedLink | None]:
+        code = clean(raw, MAX_CODE)
+        link = self._cache.get(code) if is_valid_code(code) else None
+        entry = (code, clean(f"/c/{code}", MAX_PATH), link)
+        _remember(self._codes, raw, entry)
+        return entry
+
+    def _headers(self, headers: dict[str, Any]) -> dict[str, str]:
+        try:
+            key = tuple(headers.items())
+            return self._header_sets[key]
+        except (KeyError, TypeError):  # TypeError: a list or object among the values
+            pass
+        kept = {
+            clean(str(k).lower(), 64): clean(str(v), MAX_HEADER)
+            for k, v in list(headers.items())[:64]
+            if isinstance(v, str | int | float)
+        }
+        # Only sets of strings are remembered: 1, 1.0 and true are equal keys but not equal
+        # headers once written as text.
+        if all(type(v) is str for v in headers.values()):
+            _remember(self._header_sets, key, kept)
+        return kept
+
+    def _text(self, record: dict[str, Any], name: str, limit: int) -> str:
+        value = record.get(name)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise MalformedRecord(f"`{name}` must be a string")
+        seen = self._texts[name]
+        try:
+            return seen[value]
+        except KeyError:
+            cleaned = clean(value, limit)
+            _remember(seen, value, cleaned)
+            return cleaned
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+
+
+def _timestamp(value: Any) -> datetime:
+    # The common case first: RFC 3339 in UTC ("...Z"), which `fromisoformat` reads alone and
+    # reads the same as `parse_timestamp` does; anything else (or anything it refuses) goes
+    # through `parse_timestamp`, the reference.
+    if type(value) is str and value[-1:] == "Z":
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    try:
+        return parse_timestamp(value)
+    except (ValueError, TypeError, AttributeError, OverflowError, OSError):  # null, [], {}
+        raise MalformedRecord(f"`ts` is not RFC 3339 or epoch seconds: {value!r:.40}") from None
 
 
 def parse_record(line: bytes, cache: LinkCache) -> JournalRow:
     """One JSONL line as a journal row (link resolved, campaign running at the click's time);
-    `MalformedRecord` when it is not a click record."""
-    if len(line) > MAX_LINE:
-        raise MalformedRecord(f"line longer than {MAX_LINE} bytes")
-    try:
-        record = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        raise MalformedRecord(f"not JSON ({exc.msg})") from None
-    if not isinstance(record, dict):
-        raise MalformedRecord("not a JSON object")
-    if "ts" not in record:
-        raise MalformedRecord("`ts` is missing")
-    try:
-        ts: datetime = parse_timestamp(record["ts"])
-    except (ValueError, TypeError, OverflowError, OSError):
-        raise MalformedRecord(
-            f"`ts` is not RFC 3339 or epoch seconds: {record['ts']!r:.40}"
-        ) from None
-    code = record.get("code")
-    if not isinstance(code, str) or not code:
-        raise MalformedRecord("`code` is missing or not a string")
-    ip = record.get("ip", "")
-    if not isinstance(ip, str):
-        raise MalformedRecord("`ip` must be a string")
-    if ip:
-        try:
-            ip = str(ipaddress.ip_address(ip.strip()))
-        except ValueError:
-            raise MalformedRecord(f"`ip` is not an IP address: {ip!r:.50}") from None
-    method = record.get("method") or "GET"
-    if not isinstance(method, str) or method.upper() not in _METHODS:
-        raise MalformedRecord(f"`method` is not an HTTP method: {method!r:.20}")
-    method = method.upper()
-    external = record.get("id")
-    if external is not None:
-        if isinstance(external, bool) or not isinstance(external, str | int):
-            raise MalformedRecord("`id` must be a string or an integer")
-        external = clean(str(external), 128)
-    headers = record.get("headers") or {}
-    if not isinstance(headers, dict):
-        raise MalformedRecord("`headers` must be an object")
-    kept = {
-        clean(str(k).lower(), 64): clean(str(v), MAX_HEADER)
-        for k, v in list(headers.items())[:64]
-        if isinstance(v, str | int | float)
-    }
-    visitor = record.get("visitor_id")
-    if visitor is not None and not isinstance(visitor, str):
-        raise MalformedRecord("`visitor_id` must be a string")
-
-    code = clean(code, MAX_CODE)
-    link = cache.get(code) if is_valid_code(code) else None
-    active = (
-        link is not None
-        and link.start_at <= ts < link.end_at
-        and (link.campaign_status in ("active", "ended"))
-    )
-    if link is None:
-        status = 404
-    elif method not in ("GET", "HEAD"):
-        status = 405
-    else:
-        status = 302 if active or link.fallback else 410
-    return JournalRow(
-        new_click_id(),
-        ts,
-        "ingest",
-        code,
-        clean(f"/c/{code}", MAX_PATH),
-        method,
-        status,
-        ip,
-        _text(record, "user_agent", MAX_UA),
-        _text(record, "referer", MAX_REFERER),
-        _text(record, "accept_language", MAX_LANGUAGE),
-        kept,
-        clean(visitor, 64) if visitor else None,
-        None,
-        external,
-        link.link_id if link else None,
-        link.campaign_id if link else None,
-        link.influencer_id if link else None,
-        link.post_id if link else None,
-        active and status == 302,
-    )
+    `MalformedRecord` when it is not a click record. A whole log: `RecordParser`."""
+    return RecordParser(cache).parse(line)
 
 
 class StopIngest(Exception):
@@ -243,13 +329,14 @@ def _chunks(
     stop_on_error: bool,
     size: int,
 ) -> Iterator[list[JournalRow]]:
+    parse = RecordParser(cache).parse
     chunk: list[JournalRow] = []
     for number, line in enumerate(lines, start=1):
         summary.lines = number
-        if not line.strip():
+        if not line or line.isspace():  # bytes.isspace: the whitespace bytes.strip removes
             continue
         try:
-            row = parse_record(line, cache)
+            row = parse(line)
         except MalformedRecord as exc:
             if stop_on_error:
                 raise StopIngest(number, str(exc)) from None
