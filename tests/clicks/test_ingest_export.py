@@ -18,12 +18,23 @@ import polars as pl
 import pytest
 from sqlalchemy import func, select
 
-from fairclick.clicks.export import iter_clicks, write_csv, write_jsonl, write_parquet
+from fairclick.campaigns.models import Campaign
+from fairclick.clicks.export import (
+    FIELDS,
+    click_frames,
+    iter_clicks,
+    write_csv,
+    write_jsonl,
+    write_jsonl_frames,
+    write_parquet,
+)
 from fairclick.clicks.ingest import StopIngest, ingest
 from fairclick.clicks.models import Click, ClickCounter
 from fairclick.clicks.pipeline import Decision, NoRulesValidator, PendingBiller, basic_enrichment
 from fairclick.clicks.worker import ClickWorker
 from fairclick.domain.click import ClickEvent
+from fairclick.domain.errors import NotFound
+from fairclick.influencers.models import Influencer
 from tests.conftest import TestDb
 from tests.factories import TEST_SECRET, load_world
 
@@ -106,7 +117,8 @@ class _Judging(NoRulesValidator):
     def validate(self, clicks: Sequence[ClickEvent], context: Any) -> list[Decision]:
         out = []
         for click in clicks:
-            bad = click.external_id is not None and int(click.external_id[4:]) % 3 == 0
+            number = (click.external_id or "")[4:]
+            bad = number.isdigit() and int(number) % 3 == 0
             out.append(
                 Decision(
                     click.click_id,
@@ -166,6 +178,58 @@ def test_export_formats_carry_every_field(test_db: TestDb, tmp_path: Path) -> No
     frame = pl.read_parquet(path)
     assert frame["id"].to_list() == [f"ext-{n}" for n in range(9)]
     assert frame["reasons"].to_list()[0] == ["duplicate", "velocity"]
+
+
+def _reference_rows(db: Any) -> list[dict[str, Any]]:
+    """Export rows as the row-by-row reader built them (typed SQLAlchemy rows, one dict per
+    click): what the frame reader must reproduce."""
+    clicks, campaigns, influencers = Click.__table__, Campaign.__table__, Influencer.__table__
+    query = (
+        select(
+            clicks.c.click_id, clicks.c.external_id, clicks.c.ts, clicks.c.code,
+            campaigns.c.key.label("campaign"), influencers.c.key.label("influencer"),
+            clicks.c.post_id, clicks.c.verdict, clicks.c.reasons, clicks.c.billing,
+            clicks.c.amount_minor, clicks.c.currency, clicks.c.country, clicks.c.asn,
+        )
+        .select_from(
+            clicks.outerjoin(campaigns, campaigns.c.id == clicks.c.campaign_id).outerjoin(
+                influencers, influencers.c.id == clicks.c.influencer_id
+            )
+        )
+        .order_by(clicks.c.seq)
+    )  # fmt: skip
+    with db.engine.connect() as conn:
+        return [
+            {
+                "click_id": row.click_id, "id": row.external_id, "ts": row.ts, "code": row.code,
+                "campaign": row.campaign, "influencer": row.influencer, "post": row.post_id,
+                "verdict": row.verdict, "reasons": list(row.reasons or []),
+                "billing": row.billing, "amount_minor": row.amount_minor,
+                "currency": row.currency, "country": row.country, "asn": row.asn,
+            }
+            for row in conn.execute(query)
+        ]  # fmt: skip
+
+
+def test_the_frame_export_writes_what_the_row_by_row_export_wrote(test_db: TestDb) -> None:
+    load_world(test_db.db)
+    odd = ['q"uote', "back\\slash", "accentué", "emoji 😀", "</script>", "tab\tin"]
+    lines = [_record(n) for n in range(12)]
+    lines += [_record(100 + n, id=ident) for n, ident in enumerate(odd)]
+    lines += [_record(200, code="no-such-code"), _record(201, id=None)]
+    ingest(test_db.db, lines, _worker(test_db.db, _Judging()))
+    expected = _reference_rows(test_db.db)
+    assert len(expected) == 20 and {r["campaign"] for r in expected} >= {None}
+
+    assert list(iter_clicks(test_db.db)) == expected
+    frames = list(click_frames(test_db.db))
+    assert [f.columns for f in frames] == [list(FIELDS)]
+    rows_out, frames_out = io.BytesIO(), io.BytesIO()
+    assert write_jsonl(iter(expected), rows_out) == 20
+    assert write_jsonl_frames(frames, frames_out) == 20
+    assert frames_out.getvalue() == rows_out.getvalue()
+    with pytest.raises(NotFound):
+        next(click_frames(test_db.db, "no-such-campaign"))
 
 
 def _cli(args: list[str], url: str) -> subprocess.CompletedProcess[bytes]:
