@@ -8,22 +8,27 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fairclick.clicks import retro
 from fairclick.clicks.ingest import ingest
 from fairclick.clicks.models import Click, VerdictChange
 from fairclick.clicks.pipeline import LedgerBiller, default_validator
-from fairclick.clicks.reverdict import Reverser, invalidate
+from fairclick.clicks.reverdict import Reverser, history, invalidate
 from fairclick.clicks.worker import ClickWorker
 from fairclick.config import load_settings
 from fairclick.domain.reasons import Reason
+from fairclick.influencers.models import SocialAccount
 from fairclick.ledger import posting
 from fairclick.ledger.models import ClickPosting
 from fairclick.ledger.posting import bill_clicks, hold, mature, reverse_click
 from fairclick.links.models import Link
 from fairclick.moderation import service as moderation
+from fairclick.validation.retro import REQUIRED
 from tests.conftest import TestDb
 from tests.factories import TEST_SECRET, example_world, load_world
 from tests.ledger.conftest import START as LEDGER_START
@@ -252,3 +257,95 @@ def test_invalidate_reverses_in_batches_as_one_click_at_a_time_would(
     ledger = expected[0]["ledger"]
     assert isinstance(ledger, dict)
     assert len(ledger["corrections"]) == 10
+
+
+def _reference_frame(session: Session, since: datetime, until: datetime) -> pl.DataFrame:
+    """The retro-analysis input as the typed ORM query built it (the frame reader's reference)."""
+    reach = (
+        select(SocialAccount.influencer_id, func.max(SocialAccount.followers).label("reach"))
+        .group_by(SocialAccount.influencer_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Click.click_id, Click.ts, Click.link_id, Click.code, Click.campaign_id,
+            Click.influencer_id, Click.visitor_key, Click.ip_prefix, Click.asn, Click.browser,
+            Click.os, Click.device, Click.verdict, reach.c.reach,
+        )
+        .outerjoin(reach, reach.c.influencer_id == Click.influencer_id)
+        .where(Click.ts >= since, Click.ts < until, Click.status == 302)
+    ).all()  # fmt: skip
+    frame = pl.DataFrame([tuple(r) for r in rows], schema=retro._SCHEMA, orient="row")
+    return frame.with_columns(
+        pl.when(pl.col("link_id").is_not_null())
+        .then(pl.lit("link:") + pl.col("link_id").cast(pl.String))
+        .otherwise(pl.lit("code:") + pl.col("code"))
+        .alias("link"),
+        pl.concat_str(
+            [pl.col(c).fill_null("None") for c in ("browser", "os", "device")], separator="/"
+        ).alias("device"),
+    ).select([*REQUIRED, "reach"])
+
+
+def test_the_retro_input_is_what_the_typed_query_reads(test_db: TestDb, tmp_path: Path) -> None:
+    load_world(test_db.db, _world())
+    with test_db.db.session() as session:
+        codes = list(session.scalars(select(Link.code).where(Link.is_default.is_(True))))
+    lines = [
+        _record(f"r-{n}", T0 + timedelta(minutes=n), codes[n % 6], f"90.{n}.1.2", f"v-{n % 7}")
+        for n in range(40)
+    ]
+    lines.append(_record("unknown", T0, "no-such-code", "90.1.1.1", "v-x"))
+    settings = load_settings(secret_key=TEST_SECRET, database_url=test_db.url, data_dir=tmp_path)
+    worker = ClickWorker(
+        test_db.db, default_validator(settings), LedgerBiller(), secret_key=TEST_SECRET, clock=None
+    )
+    ingest(test_db.db, lines, worker, retro=False)
+    since, until = T0 + timedelta(minutes=3), T0 + timedelta(minutes=30)
+    with test_db.db.session() as session:
+        got = retro._frame(session, since, until)
+        assert_frame_equal(got, _reference_frame(session, since, until), check_row_order=False)
+    assert got.height == 27 and got["reach"].null_count() == 0
+
+
+def test_invalidate_refreshes_the_clicks_the_session_had_loaded(test_db: TestDb) -> None:
+    world = ledger_world(test_db.db, budget=5000)
+    click = world.click(0, "nina")
+    with test_db.db.session() as session:
+        bill_clicks(session, [click], now=LEDGER_START)
+        session.add(
+            Click(
+                click_id=click.click_id, seq=0, ts=click.ts, code="x", link_id=click.link_id,
+                campaign_id=click.campaign_id, influencer_id=click.influencer_id, method="GET",
+                status=302, verdict="valid", billing="billed", amount_minor=50, payout_minor=30,
+                evidence={"_rules": {"velocity": "pass"}},
+            )
+        )  # fmt: skip
+    with test_db.db.session() as session:
+        loaded = session.get(Click, click.click_id)
+        assert loaded is not None and loaded.verdict == "valid"
+        done = invalidate(session, [click.click_id, "no-such-click"], Reason.BURST, by="retro:burst",
+                          at=LEDGER_START, evidence={"z": 9.5}, reverser=posting.reverser)  # fmt: skip
+        assert (done.changed, done.reversed_billed) == (1, 1)
+        assert (loaded.verdict, loaded.reasons, loaded.billing) == (
+            "invalid",
+            ["burst"],
+            "unbilled",
+        )
+        assert loaded.evidence == {"_rules": {"velocity": "pass"}, "burst": {"z": 9.5}}
+        assert (loaded.unbilled_cause, loaded.amount_minor, loaded.payout_minor) == (
+            "invalid",
+            0,
+            0,
+        )
+        again = invalidate(session, [click.click_id], Reason.BURST, by="retro:burst",
+                           at=LEDGER_START, reverser=posting.reverser)  # fmt: skip
+        assert again.changed == 0
+        [change] = history(session, click.click_id)
+        assert (change.old_verdict, change.new_verdict, change.old_reasons, change.new_reasons) == (
+            "valid",
+            "invalid",
+            [],
+            ["burst"],
+        )
+        assert change.evidence == {"z": 9.5}

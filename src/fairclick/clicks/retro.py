@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import polars as pl
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from fairclick.campaigns.models import Campaign
@@ -21,6 +21,8 @@ from fairclick.clicks.models import Click
 from fairclick.clicks.reverdict import Reverser, invalidate
 from fairclick.domain.reasons import Reason
 from fairclick.influencers.models import SocialAccount
+from fairclick.store import frames
+from fairclick.store.frames import raw
 from fairclick.validation.retro import REQUIRED, analyse
 
 
@@ -34,53 +36,37 @@ class RetroResult:
     by_reason: dict[str, int] = field(default_factory=dict)
 
 
+_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "click_id": pl.String,
+    "ts": pl.Datetime("us", "UTC"),
+    "link_id": pl.Int64,
+    "code": pl.String,
+    "campaign_id": pl.Int64,
+    "influencer_id": pl.Int64,
+    "visitor_key": pl.String,
+    "ip_prefix": pl.String,
+    "asn": pl.Int64,
+    "browser": pl.String,
+    "os": pl.String,
+    "device": pl.String,
+    "verdict": pl.String,
+    "reach": pl.Int64,
+}
+
+
 def _frame(session: Session, since: datetime, until: datetime) -> pl.DataFrame:
     reach = (
         select(SocialAccount.influencer_id, func.max(SocialAccount.followers).label("reach"))
         .group_by(SocialAccount.influencer_id)
         .subquery()
     )
+    clicks: Table = Click.__table__  # type: ignore[assignment]
     query = (
-        select(
-            Click.click_id,
-            Click.ts,
-            Click.link_id,
-            Click.code,
-            Click.campaign_id,
-            Click.influencer_id,
-            Click.visitor_key,
-            Click.ip_prefix,
-            Click.asn,
-            Click.browser,
-            Click.os,
-            Click.device,
-            Click.verdict,
-            reach.c.reach,
-        )
-        .outerjoin(reach, reach.c.influencer_id == Click.influencer_id)
-        .where(Click.ts >= since, Click.ts < until, Click.status == 302)
+        select(*(raw(clicks.c[name]) for name in list(_SCHEMA)[:-1]), raw(reach.c.reach))
+        .outerjoin(reach, reach.c.influencer_id == clicks.c.influencer_id)
+        .where(clicks.c.ts >= since, clicks.c.ts < until, clicks.c.status == 302)
     )
-    rows = session.execute(query).all()
-    frame = pl.DataFrame(
-        rows,
-        schema={
-            "click_id": pl.String,
-            "ts": pl.Datetime("us", "UTC"),
-            "link_id": pl.Int64,
-            "code": pl.String,
-            "campaign_id": pl.Int64,
-            "influencer_id": pl.Int64,
-            "visitor_key": pl.String,
-            "ip_prefix": pl.String,
-            "asn": pl.Int64,
-            "browser": pl.String,
-            "os": pl.String,
-            "device": pl.String,
-            "verdict": pl.String,
-            "reach": pl.Int64,
-        },
-        orient="row",
-    )
+    frame = frames.frame(session.connection(), query, _SCHEMA)
     return frame.with_columns(
         pl.when(pl.col("link_id").is_not_null())
         .then(pl.lit("link:") + pl.col("link_id").cast(pl.String))
