@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from fairclick.simulate import EvaluationError, evaluate
+from fairclick.simulate.evaluate import evaluate_frames
 
 # id: (label, primary, labelled reasons, verdict, predicted reasons, billing, amount, influencer)
 ROWS = [
@@ -211,3 +212,26 @@ def test_mismatches_are_explained(tmp_path: Path) -> None:
     garbage.write_text("{not json\n")
     with pytest.raises(EvaluationError, match="cannot read"):
         evaluate(garbage, labels)
+
+
+def test_an_export_in_memory_scores_as_the_file_does(tmp_path: Path) -> None:
+    import polars as pl
+
+    export, labels, world = _write(tmp_path)
+    frame = pl.read_ndjson(export)
+    for world_path in (world, None):
+        expected = evaluate(export, labels, world_path).to_dict()
+        assert evaluate_frames(frame, labels, world_path).to_dict() == expected
+    with pytest.raises(EvaluationError, match="export: not a click export"):
+        evaluate_frames(frame.drop("verdict"), labels)
+    with pytest.raises(EvaluationError, match="export: 1 external ids appear more than once"):
+        evaluate_frames(pl.concat([frame, frame.head(1)]), labels)
+
+
+def test_cheaters_with_the_same_bill_come_in_a_fixed_order(tmp_path: Path) -> None:
+    rows = [(f"z{n}", "invalid", "incited", ["incited"], "invalid", ["incited"], "unbilled", 0,
+             f"cheat{n}") for n in range(12)]  # fmt: skip
+    export, labels, world = _write(tmp_path, rows)
+    labels.write_bytes(labels.read_bytes().replace(b'"cheater":false', b'"cheater":true'))
+    names = [c.influencer for c in evaluate(export, labels, world).cheaters]
+    assert names == sorted(names) and len(names) == 12

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from fairclick.accounts.models import Role
 from fairclick.accounts.schemas import UserIn
 from fairclick.accounts.service import create_user, get_user_by_email
 from fairclick.cli.common import console, say
-from fairclick.clicks.export import iter_clicks, write_jsonl
+from fairclick.clicks.export import EXPORT_SCHEMA, click_frames, write_jsonl_frames
 from fairclick.clicks.ingest import IngestSummary, ingest
 from fairclick.clicks.pipeline import default_biller, default_validator
 from fairclick.clicks.timing import StageTimes
@@ -22,12 +23,14 @@ from fairclick.clicks.worker import ClickWorker
 from fairclick.config import Settings
 from fairclick.domain.money import Money
 from fairclick.domain.reasons import Reason
-from fairclick.simulate import EvaluationReport, evaluate
+from fairclick.simulate import EvaluationReport
+from fairclick.simulate.evaluate import evaluate_frames
 from fairclick.simulate.output import RunSummary
 from fairclick.store import Database
 from fairclick.world.loader import apply_world
 
 ADMIN = ("admin@fairclick.example", "admin-demo-pass")
+KEPT = ("id", "campaign", "influencer", "verdict", "reasons", "billing", "amount_minor", "currency")
 
 
 @dataclass
@@ -38,6 +41,8 @@ class DemoResult:
     export_path: Path
     times: StageTimes
     """Wall and CPU seconds per step, from simulate to evaluate."""
+    export: pl.DataFrame
+    """The exported clicks' columns `KEPT` (what the headline counts)."""
 
 
 def run_pipeline(
@@ -72,12 +77,29 @@ def run_pipeline(
         task = bar.add_task("ingest", total=clicks_path.stat().st_size)
         ingested = ingest(db, raw, worker,
                           progress=lambda _n: bar.update(task, completed=raw.tell()))  # fmt: skip
+    return export_and_evaluate(db, sim, folder, ingested, times)
+
+
+def export_and_evaluate(
+    db: Database, sim: RunSummary, folder: Path, ingested: IngestSummary, times: StageTimes
+) -> DemoResult:
+    """Export the judged clicks to `folder`/export.jsonl and score them against the labels.
+    The columns the evaluation and the headline need are kept from the frames written, so
+    that neither reads the file back."""
     export_path = folder / "export.jsonl"
+    kept: list[pl.DataFrame] = []
+
+    def keeping(parts: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+        for part in parts:
+            kept.append(part.select(KEPT))
+            yield part
+
     with times.stage("export"), export_path.open("wb") as out:
-        write_jsonl(iter_clicks(db), out)
+        write_jsonl_frames(keeping(click_frames(db)), out)
+        export = pl.concat(kept) if kept else pl.DataFrame(schema=EXPORT_SCHEMA).select(KEPT)
     with times.stage("evaluate"):
-        report = evaluate(export_path, sim.labels_path, sim.world_path)
-    return DemoResult(sim, ingested, report, export_path, times)
+        report = evaluate_frames(export, sim.labels_path, sim.world_path)
+    return DemoResult(sim, ingested, report, export_path, times, export)
 
 
 def headline(result: DemoResult) -> None:
@@ -92,11 +114,9 @@ def headline(result: DemoResult) -> None:
     reasons = Table(title="invalid clicks by reason")
     for column in ("reason", "class", "clicks", "share"):
         reasons.add_column(column, justify="right" if column in ("clicks", "share") else "left")
-    counts = (
-        pl.read_ndjson(result.export_path, infer_schema_length=10_000)
-        .select(pl.col("reasons").explode().drop_nulls().value_counts(sort=True))
-        .unnest("reasons")
-    )
+    counts = result.export.select(
+        pl.col("reasons").explode().drop_nulls().value_counts(sort=True)
+    ).unnest("reasons")
     for code, count in counts.iter_rows():
         reason = Reason(code)
         reasons.add_row(code, reason.ivt_class.value, f"{count:,}", f"{count / max(total, 1):.1%}")
@@ -109,7 +129,7 @@ def headline(result: DemoResult) -> None:
         f"The advertiser is billed {billed}; a count-everything platform would bill {everything}; "
         f"a perfect validator would bill {perfect}."
     )
-    worst = _worst(result.export_path)
+    worst = _worst(result.export)
     table = Table(title="the five worst influencers")
     for column in ("influencer", "clicks", "invalid", "mostly"):
         table.add_column(column)
@@ -138,10 +158,8 @@ def time_table(times: StageTimes, clicks: int) -> Table:
     return table
 
 
-def _worst(export_path: Path) -> pl.DataFrame:
-    frame = pl.read_ndjson(export_path, infer_schema_length=10_000).filter(
-        pl.col("influencer").is_not_null()
-    )
+def _worst(export: pl.DataFrame) -> pl.DataFrame:
+    frame = export.filter(pl.col("influencer").is_not_null())
     per = frame.group_by("influencer").agg(
         pl.len().alias("clicks"), (pl.col("verdict") == "invalid").mean().alias("invalid_share")
     )

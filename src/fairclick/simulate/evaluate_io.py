@@ -15,10 +15,10 @@ class EvaluationError(ValueError):
     """Inputs the evaluator cannot score: missing, unreadable or not matching each other."""
 
 
-def _check(frame: pl.DataFrame, needed: tuple[str, ...], path: Path, what: str) -> None:
+def _check(frame: pl.DataFrame, needed: tuple[str, ...], source: str | Path, what: str) -> None:
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise EvaluationError(f"{path}: not a {what} (missing field(s): {', '.join(missing)})")
+        raise EvaluationError(f"{source}: not a {what} (missing field(s): {', '.join(missing)})")
 
 
 def _read(path: Path, what: str) -> pl.DataFrame:
@@ -38,8 +38,13 @@ def _read(path: Path, what: str) -> pl.DataFrame:
 def read_export(path: Path) -> pl.DataFrame:
     """The export with `id`, `campaign`, `influencer`, `verdict`, `reasons` (list),
     `billing`, `amount_minor` (int) and `currency`; ids must be unique."""
-    frame = _read(path, "export")
-    _check(frame, EXPORT_COLUMNS, path, "click export")
+    return export_frame(_read(path, "export"), path)
+
+
+def export_frame(frame: pl.DataFrame, source: str | Path = "export") -> pl.DataFrame:
+    """`read_export` for an export already in memory (as `fairclick.clicks.export.click_frames`
+    gives it, or read from a file); `source` names it in errors."""
+    _check(frame, EXPORT_COLUMNS, source, "click export")
     if frame.schema["reasons"] == pl.String:  # CSV: reasons joined with ';'
         frame = frame.with_columns(
             pl.col("reasons")
@@ -60,7 +65,7 @@ def read_export(path: Path) -> pl.DataFrame:
     ).filter(pl.col("id").is_not_null())
     dupes = frame.height - frame["id"].n_unique()
     if dupes:
-        raise EvaluationError(f"{path}: {dupes} external ids appear more than once in the export")
+        raise EvaluationError(f"{source}: {dupes} external ids appear more than once in the export")
     return frame.select(
         "id", "campaign", "influencer", "verdict", "reasons", "billing", "amount_minor", "currency"
     )
