@@ -8,7 +8,8 @@ durable. While a commit runs, the next group accumulates: the busier the server,
 groups and the cheaper each click's durability (ADR 0301).
 
 SQLite: the journal connection runs `synchronous=FULL` (a commit survives power loss, not just
-a crash of the process). PostgreSQL: `synchronous_commit=on`, and each group holds a shared
+a crash of the process), and the WAL is copied back into the database by a thread of its own
+(`fairclick.journal.checkpoint`), not inside a group commit (ADR 0305). PostgreSQL: `synchronous_commit=on`, and each group holds a shared
 advisory lock so that the worker can compute a watermark below which no write is in flight
 (`fairclick.journal.repository.safe_watermark`).
 """
@@ -27,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from fairclick.journal.checkpoint import WalCheckpointer
 from fairclick.journal.rows import ROWS_PER_STATEMENT, JournalRow, Params, insert_sql, to_params
 
 log = logging.getLogger(__name__)
@@ -51,7 +53,10 @@ class JournalWriter:
         *,
         max_pending: int = 100_000,
         on_commit: OnCommit | None = None,
+        background_checkpoint: bool = True,
     ) -> None:
+        """`background_checkpoint=False` leaves SQLite's automatic checkpoint inside the commit
+        that takes the WAL past 1,000 pages (what `bench/redirect/commit_latency.py` compares)."""
         self._engine = engine
         self._dialect = engine.dialect.name
         self.sqlite = self._dialect == "sqlite"
@@ -63,6 +68,13 @@ class JournalWriter:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._conn: Any = None
         self._raw: Any = None
+        path = engine.url.database
+        self.checkpointer = (
+            WalCheckpointer(path)
+            if self.sqlite and background_checkpoint and path and path != ":memory:"
+            else None
+        )
+        """Copies the WAL off the commit path (SQLite file databases; ADR 0305)."""
         self.groups = 0
         self.rows = 0
 
@@ -71,6 +83,8 @@ class JournalWriter:
         whose futures `append` returns (None when only `append_blocking` is used)."""
         self._loop = loop
         self._conn = self._connect()
+        if self.checkpointer is not None:
+            self.checkpointer.start()
         self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
         self._thread.start()
 
@@ -81,6 +95,8 @@ class JournalWriter:
         self._queue.put(None)
         self._thread.join(timeout)
         self._thread = None
+        if self.checkpointer is not None:
+            self.checkpointer.stop(timeout)
 
     def append(self, row: JournalRow) -> asyncio.Future[None]:
         """Queue `row`; the returned future (of the loop given to `start`) completes once the
@@ -153,6 +169,9 @@ class JournalWriter:
         # FULL: the WAL is fsynced at every commit, so an acknowledged click survives a
         # power cut, not only a killed process (NORMAL would only survive the latter).
         conn.execute("PRAGMA synchronous=FULL")
+        if self.checkpointer is not None:
+            # No checkpoint inside a group commit: `WalCheckpointer` copies the WAL (ADR 0305).
+            conn.execute("PRAGMA wal_autocheckpoint=0")
         return conn
 
     def _run(self) -> None:
@@ -172,6 +191,8 @@ class JournalWriter:
                     break
                 group.append(item)
             self._commit_group(group)
+            if self.checkpointer is not None and self.checkpointer.due is not None:
+                self._finish_checkpoint()
         self._close()
 
     def _commit_group(self, group: list[tuple[Params, Waiter]]) -> None:
@@ -190,6 +211,15 @@ class JournalWriter:
             if self._on_commit is not None:
                 self._on_commit(len(group), elapsed)
         self._settle(group, error)
+
+    def _finish_checkpoint(self) -> None:
+        """The checkpointer's last step, between two groups: copy what was written since its
+        last pass, so that the next commit restarts the WAL from its beginning."""
+        assert self.checkpointer is not None
+        try:
+            self.checkpointer.finish(self._conn)
+        except Exception:
+            log.exception("journal WAL checkpoint failed; the checkpointer will ask again")
 
     def _write(self, rows: list[Params]) -> None:
         cursor = self._conn.cursor()
