@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
@@ -103,6 +104,7 @@ class Draft:
 
 Posting = ClickPosting | Draft
 _DRAFT_COLUMNS = Draft.__slots__
+_draft_columns = attrgetter(*_DRAFT_COLUMNS)
 
 
 def outcome_of(posting: Posting) -> BillingOutcome:
@@ -165,8 +167,9 @@ class Context:
 
     def preload(self, clicks: Sequence[BillableClick]) -> None:
         """Read what `decide` will ask about these clicks in a few queries instead of one per
-        influencer: tiers, enrolments, influencer and day spend. Call after `prepare` (the
-        spend figures are exact only under the campaigns' lock)."""
+        influencer: tiers, enrolments, influencer spend (day spend is read on first use: a
+        batch in event-time order spans a day or two). Call after `prepare` (the spend figures
+        are exact only under the campaigns' lock)."""
         session = self.session
         campaign_ids = sorted({c.campaign_id for c in clicks})
         people = sorted({c.influencer_id for c in clicks} - set(self.tiers))
@@ -210,24 +213,6 @@ class Context:
             for pair in spent_pairs:
                 if pair[1] in chunk:
                     self.influencer_spent[pair] = spent.get(pair, 0)
-        days = {
-            (c.campaign_id, self.day(c.ts, self.campaign(c.campaign_id).campaign.timezone))
-            for c in clicks
-        } - set(self.day_spent)
-        if days:
-            day_rows = session.execute(
-                select(
-                    CampaignDailySpend.campaign_id,
-                    CampaignDailySpend.day,
-                    CampaignDailySpend.spent_minor,
-                ).where(
-                    CampaignDailySpend.campaign_id.in_(campaign_ids),
-                    CampaignDailySpend.day.in_(sorted({day for _, day in days})),
-                )
-            ).all()
-            spent_days = {(c, d): int(amount) for c, d, amount in day_rows}
-            for key in days:
-                self.day_spent[key] = spent_days.get(key, 0)
 
     def rate(self, info: CampaignInfo, click: BillableClick) -> tuple[int, int]:
         """(price, payout) in minor units of a click (`rates.rate_for`, memoised by campaign,
@@ -550,22 +535,31 @@ def new_posting(ctx: Context, click: BillableClick) -> Draft:
 def insert_drafts(session: Session, drafts: Sequence[Draft]) -> None:
     """Insert decided postings in bulk (multi-row INSERTs)."""
     if drafts:
-        rows = [
-            (d.click_id, d.ts, d.campaign_id, d.organisation_id, d.influencer_id, d.link_id,
-             d.network, d.country, d.currency, d.state, d.cause, d.amount_minor, d.payout_minor,
-             d.day, d.entry_id, d.matures_at, d.posted_at, d.settled_at)
-            for d in drafts
-        ]  # fmt: skip
-        repo.insert_values(session.connection(), _POSTINGS, _DRAFT_COLUMNS, rows)
+        columns = _draft_columns
+        repo.insert_values(
+            session.connection(), _POSTINGS, _DRAFT_COLUMNS, [columns(d) for d in drafts]
+        )
 
 
 def existing_postings(session: Session, click_ids: Sequence[str]) -> dict[str, ClickPosting]:
-    """Postings already recorded for these clicks, by click id."""
+    """Postings already recorded for these clicks, by click id. Usually none: the ids are
+    looked up with plain SQL first, and only the postings found are loaded."""
+    conn = session.connection()
+    quote = conn.dialect.identifier_preparer.quote
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    ids = list(dict.fromkeys(click_ids))
+    known: list[str] = []
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        sql = (
+            f"SELECT click_id FROM {quote(_POSTINGS.name)} "
+            f"WHERE click_id IN ({', '.join([mark] * len(chunk))})"
+        )
+        known += [str(row[0]) for row in conn.exec_driver_sql(sql, tuple(chunk))]
     found: dict[str, ClickPosting] = {}
-    for start in range(0, len(click_ids), 500):
-        chunk = list(click_ids[start : start + 500])
+    for start in range(0, len(known), 500):
         for posting in session.scalars(
-            select(ClickPosting).where(ClickPosting.click_id.in_(chunk))
+            select(ClickPosting).where(ClickPosting.click_id.in_(known[start : start + 500]))
         ):
             found[posting.click_id] = posting
     return found

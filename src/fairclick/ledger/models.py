@@ -182,9 +182,10 @@ class ClickPosting(Base):
     """The ledger's record of one valid click: its outcome (idempotency key) and its state."""
 
     __tablename__ = "click_postings"
+    # Every index costs each billed click an insertion: maturity reads by state, influencer
+    # statements by influencer and month; nothing reads postings by campaign.
     __table_args__ = (
         Index("ix_click_postings_state_matures", "state", "matures_at"),
-        Index("ix_click_postings_campaign_ts", "campaign_id", "ts"),
         Index("ix_click_postings_influencer_ts", "influencer_id", "ts"),
     )
 

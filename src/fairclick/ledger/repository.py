@@ -5,10 +5,23 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Date,
+    DateTime,
+    Table,
+    TypeDecorator,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -65,7 +78,8 @@ def insert_values(
     The ledger's hot writes (entries, lines, postings of a batch) go through here rather than
     through SQLAlchemy's per-row parameter processing, which cost more than the inserts. Values
     are converted as SQLAlchemy would store them: on SQLite, aware datetimes as naive UTC text
-    and dates as ISO text."""
+    and dates as ISO text (only the table's date and time columns are looked at, and a value
+    repeated in the batch, such as its posting time, is converted once)."""
     if not rows:
         return []
     dialect = conn.dialect.name
@@ -75,13 +89,23 @@ def insert_values(
     one = "(" + ", ".join(mark for _ in columns) + ")"
     tail = f" RETURNING {', '.join(quote(c) for c in returning)}" if returning else ""
     per_statement = max(1, _MAX_PARAMETERS // len(columns))
+    temporal = _temporal_positions(table, tuple(columns)) if dialect == "sqlite" else ()
+    converted: dict[Any, str] = {}
     found: list[tuple[Any, ...]] = []
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
         params: list[Any] = []
-        if dialect == "sqlite":
+        if temporal:
             for row in chunk:
-                params += [_sqlite_value(v) for v in row]
+                values = list(row)
+                for position in temporal:
+                    value = values[position]
+                    if value is not None:
+                        text = converted.get(value)
+                        if text is None:
+                            text = converted[value] = _sqlite_value(value)
+                        values[position] = text
+                params += values
         else:
             for row in chunk:
                 params += row
@@ -92,8 +116,24 @@ def insert_values(
     return found
 
 
+@lru_cache(maxsize=64)
+def _temporal_positions(table: Table, columns: tuple[str, ...]) -> tuple[int, ...]:
+    """Where `columns` has a date or datetime column of `table` (what SQLite stores as text)."""
+    found = []
+    for position, name in enumerate(columns):
+        kind = table.c[name].type
+        if isinstance(kind, TypeDecorator):  # stored as its implementation type
+            kind = kind.impl_instance
+        if isinstance(kind, Date | DateTime):
+            found.append(position)
+    return tuple(found)
+
+
 def _sqlite_value(value: Any) -> Any:
     if isinstance(value, datetime):
+        if value.tzinfo is UTC:
+            # `sqlite_ts` without the intermediate naive copy: the same text.
+            return value.isoformat(" ", "microseconds")[:26]
         return sqlite_ts(value)
     if isinstance(value, date):
         return value.isoformat()

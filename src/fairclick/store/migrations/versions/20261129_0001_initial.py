@@ -62,7 +62,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("click_id", name=op.f("pk_click_postings")),
     )
     with op.batch_alter_table("click_postings", schema=None) as batch_op:
-        batch_op.create_index("ix_click_postings_campaign_ts", ["campaign_id", "ts"], unique=False)
         batch_op.create_index(
             "ix_click_postings_influencer_ts", ["influencer_id", "ts"], unique=False
         )
@@ -838,7 +837,6 @@ def downgrade() -> None:
     with op.batch_alter_table("click_postings", schema=None) as batch_op:
         batch_op.drop_index("ix_click_postings_state_matures")
         batch_op.drop_index("ix_click_postings_influencer_ts")
-        batch_op.drop_index("ix_click_postings_campaign_ts")
 
     op.drop_table("click_postings")
     op.drop_table("click_counters")
