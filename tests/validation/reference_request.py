@@ -18,6 +18,7 @@ import numpy as np
 
 from fairclick.domain.click import ClickEvent
 from fairclick.domain.reasons import Reason, Verdict
+from fairclick.validation.columns import ClickColumns
 from fairclick.validation.context import CampaignPolicy, ValidationContext
 from fairclick.validation.decisions import RULES_KEY, ClickDecision, Enrichment
 from fairclick.validation.enrich.batch import EnrichedBatch, HostingAsn
@@ -187,7 +188,7 @@ def enrich(
         alts.append(alt)
     infos = lookup(ranges, parsed)
     return EnrichedBatch(
-        clicks=list(clicks),
+        columns=ClickColumns.of_events(clicks),
         ts_us=[micros(c.ts) for c in clicks],
         methods=[c.method.upper() for c in clicks],
         ua=[classifier.classify(c.user_agent) for c in clicks],

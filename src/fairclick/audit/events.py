@@ -1,4 +1,5 @@
-"""Click events from an audit frame, built column by column.
+"""What the engine validates of an audit frame: columns (`frame_columns`, what the audit uses),
+or click events built column by column (`build_events`).
 
 The engine validates `ClickEvent`s; a frozen dataclass's `__init__` sets each of its eighteen
 fields through `object.__setattr__`, about 6 µs per event, more than the whole audit may spend
@@ -18,6 +19,7 @@ import orjson
 import polars as pl
 
 from fairclick.domain.click import ClickEvent
+from fairclick.validation.columns import ClickColumns
 
 _FIELDS = dataclasses.fields(ClickEvent)
 # Each slot's descriptor sets the value without going through the frozen `__setattr__`.
@@ -77,15 +79,54 @@ def headers_of(text: str | None) -> Mapping[str, str]:
     return {str(k).lower(): str(v) for k, v in value.items()}
 
 
+def _code() -> pl.Expr:
+    # the link code: the last path segment, query string removed
+    return pl.col("path").str.split("?").list.first().str.split("/").list.last().alias("code")
+
+
+def _click_id(file_index: Mapping[str, int]) -> pl.Expr:
+    file_no = pl.col("file").replace_strict(file_index, return_dtype=pl.Int64)
+    return click_ids(file_no).alias("click_id")
+
+
+def _headers(frame: pl.DataFrame) -> list[Mapping[str, str]] | None:
+    """Each row's headers (`headers_of`), parsed once per distinct text; None when no row has
+    any."""
+    headers = frame["headers"]
+    if headers.null_count() == frame.height:
+        return None
+    texts = headers.to_list()
+    parsed = {text: headers_of(text) for text in set(texts)}
+    return list(map(parsed.__getitem__, texts))
+
+
+def frame_columns(frame: pl.DataFrame, file_index: Mapping[str, int]) -> ClickColumns:
+    """The engine's columns of an audit frame (readers.FRAME_SCHEMA), in row order: what
+    `ClickColumns.of_events(frame_events(frame, file_index))` holds, without the events."""
+    cols = frame.select(
+        _click_id(file_index),
+        pl.col("ts").dt.epoch("us").alias("ts_us"),
+        _code(),
+        "method",
+        "ip",
+        "user_agent",
+        "accept_language",
+        "visitor_id",
+        "path",
+    )
+    columns: dict[str, list[Any]] = {name: cols[name].to_list() for name in cols.columns}
+    headers = _headers(frame)
+    if headers is not None:
+        columns["headers"] = headers
+    return ClickColumns.of_lists(**columns)
+
+
 def frame_events(frame: pl.DataFrame, file_index: Mapping[str, int]) -> list[ClickEvent]:
     """One event per row of an audit frame (readers.FRAME_SCHEMA), in row order."""
     cols = frame.select(
-        click_ids(pl.col("file").replace_strict(file_index, return_dtype=pl.Int64)).alias(
-            "click_id"
-        ),
+        _click_id(file_index),
         "ts",
-        # the link code: the last path segment, query string removed
-        pl.col("path").str.split("?").list.first().str.split("/").list.last().alias("code"),
+        _code(),
         "method",
         "ip",
         "user_agent",
@@ -96,7 +137,7 @@ def frame_events(frame: pl.DataFrame, file_index: Mapping[str, int]) -> list[Cli
         "path",
     )
     columns: dict[str, Iterable[Any]] = {name: cols[name].to_list() for name in cols.columns}
-    headers = frame["headers"]
-    if headers.null_count() < frame.height:
-        columns["headers"] = [headers_of(text) for text in headers.to_list()]
+    headers = _headers(frame)
+    if headers is not None:
+        columns["headers"] = headers
     return build_events(columns, frame.height)

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from fairclick.audit.decisions import write_decisions
-from fairclick.audit.events import click_ids, frame_events
+from fairclick.audit.events import click_ids, frame_columns
 from fairclick.audit.readers import ParseStats, read_logs
 from fairclick.audit.summary import AuditSummary, summarise
 from fairclick.domain.reasons import Reason
@@ -148,7 +148,7 @@ def run_audit(
         context = ValidationContext.audit(headers_recorded=headers_seen, policy=policy)
         for start in range(0, frame.height, BATCH):
             chunk = frame.slice(start, BATCH)
-            decisions = validator.validate_columns(frame_events(chunk, file_index), context)
+            decisions = validator.validate_columns(frame_columns(chunk, file_index), context)
             kept.append(compact(chunk, decisions, file_index, keep_ip=bool(options.decisions)))
     decided = pl.concat(kept) if kept else pl.DataFrame(schema=COMPACT)
     kept.clear()

@@ -58,12 +58,12 @@ class DecisionBuilder:
         enrichments = self._enrichments_of(batch)
         valid = Verdict.VALID
         return [
-            ClickDecision(click.click_id, valid, (), (), clean, enrichment)
+            ClickDecision(click_id, valid, (), (), clean, enrichment)
             if i not in hits_of
-            else self._decide(
-                click.click_id, hits_of[i], template, policies[i], allowed[i], enrichment
+            else self._decide(click_id, hits_of[i], template, policies[i], allowed[i], enrichment)
+            for i, (click_id, enrichment) in enumerate(
+                zip(batch.columns.click_id, enrichments, strict=True)
             )
-            for i, (click, enrichment) in enumerate(zip(batch.clicks, enrichments, strict=True))
         ]
 
     def _clean_evidence(self, ran: frozenset[Reason]) -> Mapping[str, dict[str, str]]:
@@ -82,10 +82,13 @@ class DecisionBuilder:
         # per click: fewer objects for the garbage collector).
         cache = self._enrichments
         out = []
-        for i, (click, visitor) in enumerate(zip(batch.clicks, batch.visitor_key, strict=True)):
+        columns = batch.columns
+        for i, (ip, agent, visitor) in enumerate(
+            zip(columns.ip, columns.user_agent, batch.visitor_key, strict=True)
+        ):
             entry = cache.get(visitor)
-            if entry is None or entry[0] != click.ip or entry[1] != click.user_agent:
-                entry = cache[visitor] = (click.ip, click.user_agent, batch.enrichment(i))
+            if entry is None or entry[0] != ip or entry[1] != agent:
+                entry = cache[visitor] = (ip, agent, batch.enrichment(i))
             out.append(entry[2])
         return out
 

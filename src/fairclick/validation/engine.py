@@ -7,7 +7,6 @@ and writes it once, and returns one `ClickDecision` per click in the order given
 
 from __future__ import annotations
 
-import operator
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -19,6 +18,7 @@ import numpy as np
 from fairclick.config import Settings
 from fairclick.domain.click import ClickEvent
 from fairclick.domain.reasons import Reason, Verdict
+from fairclick.validation.columns import ClickColumns
 from fairclick.validation.context import CampaignPolicy, Strictness, ValidationContext
 from fairclick.validation.decide import DecisionBuilder
 from fairclick.validation.decisions import ClickDecision, DecisionColumns
@@ -143,7 +143,7 @@ class Validator:
         return by_input
 
     def validate_columns(
-        self, clicks: Sequence[ClickEvent], context: ValidationContext
+        self, clicks: Sequence[ClickEvent] | ClickColumns, context: ValidationContext
     ) -> DecisionColumns:
         """`validate`'s verdicts, reasons, flags and enrichment as columns (row i is the i-th
         click given), without a `ClickDecision`, an `Enrichment` or evidence per click: for
@@ -175,7 +175,7 @@ class Validator:
             n,
         )
         columns = DecisionColumns(
-            click_id=[c.click_id for c in batch.clicks],
+            click_id=batch.columns.click_id,
             invalid=invalid,
             reasons={i: tuple(found) for i, found in reasons.items()},
             flags={i: tuple(found) for i, found in flags.items()},
@@ -201,13 +201,12 @@ class Validator:
         metrics.clicks += clicks
         metrics.batches += 1
 
-    def _run(self, clicks: Sequence[ClickEvent], context: ValidationContext) -> _Run:
+    def _run(self, clicks: Sequence[ClickEvent] | ClickColumns, context: ValidationContext) -> _Run:
         """The pipeline over `clicks` in event-time order: enrichment, every rule's hits, the
         campaigns' policies and allow-list matches; recent state read and written once."""
-        when = [(c.ts, c.click_id) for c in clicks]
-        in_order = all(map(operator.le, when, when[1:]))  # the journal's order: no sort
-        order = None if in_order else sorted(range(len(clicks)), key=when.__getitem__)
-        ordered = list(clicks) if order is None else [clicks[i] for i in order]
+        table = clicks if isinstance(clicks, ClickColumns) else ClickColumns.of_events(clicks)
+        order = None if table.in_order() else table.order()  # the journal's order: no sort
+        ordered = table if order is None else table.take(order)
         t = self.clock()
         if len(self._ip_cache) > _CACHE_LIMIT:
             self._ip_cache.clear()
@@ -225,15 +224,16 @@ class Validator:
         )
         t = self._timed("enrich", t)
         n = len(batch)
-        by_campaign = {cid: context.policy_for(cid) for cid in {c.campaign_id for c in ordered}}
-        policies = [by_campaign[c.campaign_id] for c in ordered]
+        campaigns = ordered.campaign_id
+        by_campaign = {cid: context.policy_for(cid) for cid in set(campaigns)}
+        policies = list(map(by_campaign.__getitem__, campaigns))
         allowed: list[str | None] = [None] * n
         if any(p.allow_cidrs or p.allow_ua_substrings for p in by_campaign.values()):
             allowed = [
-                p.allows(batch.ip_address(i), c.user_agent)
+                p.allows(batch.ip_address(i), agent)
                 if (p.allow_cidrs or p.allow_ua_substrings)
                 else None
-                for i, (p, c) in enumerate(zip(policies, ordered, strict=True))
+                for i, (p, agent) in enumerate(zip(policies, ordered.user_agent, strict=True))
             ]
         results: dict[Reason, Hits] = {}
         for reason, rule in REQUEST_RULES:

@@ -11,18 +11,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
+from typing import TypeVar
 
 import numpy as np
 
 from fairclick.domain.click import ClickEvent
+from fairclick.validation.columns import ClickColumns
 from fairclick.validation.decisions import Enrichment, EnrichmentColumns
 from fairclick.validation.enrich.ip import IpInfo, IpRanges, ParsedIp, ip_hash, parse_ip
 from fairclick.validation.enrich.ua import UaClassifier, UaInfo
 
+T = TypeVar("T")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 
@@ -83,7 +86,7 @@ def micros(ts: datetime) -> int:
 class EnrichedBatch:
     """Columns of one batch, in event-time order; index i is the i-th click."""
 
-    clicks: list[ClickEvent]
+    columns: ClickColumns
     ts_us: list[int]
     methods: list[str]
     ua: list[UaInfo]
@@ -99,8 +102,41 @@ class EnrichedBatch:
     ip_row: np.ndarray | None = field(default=None, compare=False)
     ua_row: np.ndarray | None = field(default=None, compare=False)
 
+    def address_mask(self, test: Callable[[int], bool]) -> np.ndarray:
+        """Per click, `test(i)` of a function of its address only (its `parsed_ip`, `ip_info`,
+        `ip_hash`, `hosting`), called once per distinct address (i: its first click)."""
+        return _mask(self.ip_row, len(self), test)
+
+    def agent_mask(self, test: Callable[[UaInfo], bool]) -> np.ndarray:
+        """Per click, `test` of its user agent's `UaInfo`, called once per distinct agent."""
+        ua = self.ua
+        return _mask(self.ua_row, len(self), lambda i: test(ua[i]))
+
+    def shared(self, clicks: np.ndarray, by: str, make: Callable[[int], T]) -> dict[int, T]:
+        """{i: make(i)} for `clicks` (ascending), where `make(i)` is a function of click i's
+        address (`by="ip"`) or user agent (`by="ua"`) only: made once per distinct value and
+        shared by its clicks (rules' hits are frozen, their evidence never changed)."""
+        rows = self.ip_row if by == "ip" else self.ua_row
+        if rows is None:
+            return {i: make(i) for i in clicks.tolist()}
+        made: dict[int, T] = {}
+        out = {}
+        for i, row in zip(clicks.tolist(), rows[clicks].tolist(), strict=True):
+            hit = made.get(row)
+            if hit is None:
+                hit = made[row] = make(i)
+            out[i] = hit
+        return out
+
     def __len__(self) -> int:
-        return len(self.clicks)
+        return len(self.ts_us)
+
+    @property
+    def clicks(self) -> list[ClickEvent]:
+        """The events of the batch, when it was built from events."""
+        if self.columns.events is None:
+            raise ValueError("this batch was built from columns: it has no events")
+        return self.columns.events
 
     def enrichment(self, i: int) -> Enrichment:
         """The `Enrichment` of click i."""
@@ -122,7 +158,7 @@ class EnrichedBatch:
 
     def enrichment_columns(self) -> EnrichmentColumns:
         """Every click's `Enrichment` as columns (`enrichment(i)` equals its row i)."""
-        n = len(self.clicks)
+        n = len(self)
         ip_row = self.ip_row if self.ip_row is not None else np.arange(n)
         ua_row = self.ua_row if self.ua_row is not None else np.arange(n)
         ips = _first_rows(ip_row)
@@ -160,6 +196,13 @@ class EnrichedBatch:
         return ipaddress.IPv6Address(parsed.value)
 
 
+def _mask(rows: np.ndarray | None, n: int, test: Callable[[int], bool]) -> np.ndarray:
+    if rows is None:
+        return np.fromiter(map(test, range(n)), bool, n)
+    firsts = _first_rows(rows)
+    return np.fromiter(map(test, firsts), bool, len(firsts))[rows]
+
+
 def _first_rows(rows: np.ndarray) -> list[int]:
     """For each row number 0..k-1 of `rows` (first-seen order), the first click with it."""
     _, first = np.unique(rows, return_index=True)
@@ -168,16 +211,19 @@ def _first_rows(rows: np.ndarray) -> list[int]:
 
 def scope_of(click: ClickEvent, platform: bool) -> str:
     """What dedupe and preview timing are counted on: the link, or the URL path in an audit."""
+    return _scope(click.link_id, click.code, click.path, platform)
+
+
+def _scope(link_id: int | None, code: str, path: str, platform: bool) -> str:
     if platform:
-        if click.link_id is not None:
-            return f"link:{click.link_id}"
-        return f"code:{click.code}"
-    path = click.path or click.code
-    return "path:" + path.split("?", 1)[0]
+        if link_id is not None:
+            return f"link:{link_id}"
+        return f"code:{code}"
+    return "path:" + (path or code).split("?", 1)[0]
 
 
 def enrich(
-    clicks: Sequence[ClickEvent],
+    clicks: Sequence[ClickEvent] | ClickColumns,
     *,
     ranges: IpRanges,
     classifier: UaClassifier,
@@ -192,10 +238,10 @@ def enrich(
 
     Work is done per distinct value of the batch (address, user agent, method, link or path),
     then spread over the clicks: equal values share one object."""
-    clicks = list(clicks)
-    n = len(clicks)
+    table = clicks if isinstance(clicks, ClickColumns) else ClickColumns.of_events(clicks)
+    n = len(table)
     cache: dict[str, tuple[ParsedIp | None, str]] = {} if ip_cache is None else ip_cache
-    ips = [c.ip for c in clicks]
+    ips = table.ip
     ip_rows = {ip: j for j, ip in enumerate(dict.fromkeys(ips))}
     ip_row = np.fromiter(map(ip_rows.__getitem__, ips), np.intp, n)
     known = []
@@ -210,7 +256,7 @@ def enrich(
     hashed_d = [k[1] for k in known]
     hosted_d = _objects([hosting.get(info.asn) for info in infos])
 
-    agents = [c.user_agent for c in clicks]
+    agents = table.user_agent
     ua_rows = {ua: j for j, ua in enumerate(dict.fromkeys(agents))}
     ua_row = np.fromiter(map(ua_rows.__getitem__, agents), np.intp, n)
     classify = classifier.classify
@@ -226,14 +272,16 @@ def enrich(
     )
     alts: list[str] = alts_d[pair_row.reshape(-1)].tolist()
     vkeys = [
-        "v:" + cookie if (cookie := c.visitor_id or c.assigned_visitor_id) else alt
-        for c, alt in zip(clicks, alts, strict=True)
+        "v:" + cookie if (cookie := visitor or assigned) else alt
+        for visitor, assigned, alt in zip(
+            table.visitor_id, table.assigned_visitor_id, alts, strict=True
+        )
     ]
-    methods = [c.method for c in clicks]
+    methods = table.method
     upper = {m: m.upper() for m in set(methods)}
     return EnrichedBatch(
-        clicks=clicks,
-        ts_us=[(c.ts - _EPOCH) // _US for c in clicks],
+        columns=table,
+        ts_us=table.ts_us,
         methods=list(map(upper.__getitem__, methods)),
         ua=ua_d[ua_row].tolist(),
         parsed_ip=parsed_d[ip_row].tolist(),
@@ -242,7 +290,7 @@ def enrich(
         visitor_key=vkeys,
         alt_key=alts,
         hosting=hosted_d[ip_row].tolist(),
-        scope=_scopes(clicks, platform),
+        scope=_scopes(table, platform),
         ip_row=ip_row,
         ua_row=ua_row,
     )
@@ -250,24 +298,19 @@ def enrich(
 
 def _objects(values: Sequence[object]) -> np.ndarray:
     """A 1-d object array of `values` (tuples stay elements), to spread over clicks by row."""
-    out = np.empty(len(values), object)
-    for j, value in enumerate(values):
-        out[j] = value
-    return out
+    return np.fromiter(values, object, len(values))
 
 
-def _scopes(clicks: list[ClickEvent], platform: bool) -> list[str]:
+def _scopes(table: ClickColumns, platform: bool) -> list[str]:
     # `scope_of` once per distinct link (platform) or path (audit): equal scopes share a string.
     memo: dict[object, str] = {}
     out = []
-    for c in clicks:
+    for link_id, code, path in zip(table.link_id, table.code, table.path, strict=True):
         key: object = (
-            (c.link_id if c.link_id is not None else ("code", c.code))
-            if platform
-            else (c.path or c.code)
+            (link_id if link_id is not None else ("code", code)) if platform else (path or code)
         )
         scope = memo.get(key)
         if scope is None:
-            scope = memo[key] = scope_of(c, platform)
+            scope = memo[key] = _scope(link_id, code, path, platform)
         out.append(scope)
     return out

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from fairclick.validation.context import ValidationContext
 from fairclick.validation.enrich.batch import EnrichedBatch
 
@@ -48,16 +50,21 @@ _PREFETCH_WORDS = re.compile(r"prefetch|prerender|preview", re.IGNORECASE)
 
 def _ua_evidence(batch: EnrichedBatch, i: int) -> dict[str, Any]:
     match = batch.ua[i].match or {}
-    return {**match, "user_agent": batch.clicks[i].user_agent[:200]}
+    return {**match, "user_agent": batch.columns.user_agent[i][:200]}
+
+
+def _of_category(batch: EnrichedBatch, *categories: str) -> np.ndarray:
+    """The clicks (ascending) whose user agent is of one of `categories`."""
+    return np.flatnonzero(batch.agent_mask(lambda ua: ua.category in categories))
 
 
 def known_crawler(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     """A declared bot, crawler, spider or monitor, by the bot lists."""
-    return {
-        i: Hit("certain", {**_ua_evidence(batch, i), "bot_name": ua.bot_name})
-        for i, ua in enumerate(batch.ua)
-        if ua.category == "crawler"
-    }
+    return batch.shared(
+        _of_category(batch, "crawler"),
+        "ua",
+        lambda i: Hit("certain", {**_ua_evidence(batch, i), "bot_name": batch.ua[i].bot_name}),
+    )
 
 
 def missing_browser_headers(batch: EnrichedBatch, i: int, ctx: ValidationContext) -> bool:
@@ -65,20 +72,28 @@ def missing_browser_headers(batch: EnrichedBatch, i: int, ctx: ValidationContext
     fetchers that borrow a browser UA send (every current browser sends one or the other)."""
     if not ctx.headers_recorded:
         return False
-    click = batch.clicks[i]
-    return not click.accept_language and not any(h in click.headers for h in _SEC_FETCH)
+    columns = batch.columns
+    if columns.accept_language[i]:
+        return False
+    headers = columns.headers[i]
+    return not any(h in headers for h in _SEC_FETCH)
 
 
 def link_preview(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     """Preview fetchers: by UA; and with browser UAs, by HEAD method, the platform's own
     network, or missing browser headers (timing after a preview is added by `windows`)."""
-    hits: Hits = {}
-    for i, ua in enumerate(batch.ua):
-        if ua.category == "preview":
-            hits[i] = Hit("certain", {**_ua_evidence(batch, i), "signal": "user agent"})
-            continue
-        if ua.category not in _BROWSERISH:
-            continue
+    hits: Hits = batch.shared(
+        _of_category(batch, "preview"),
+        "ua",
+        lambda i: Hit("certain", {**_ua_evidence(batch, i), "signal": "user agent"}),
+    )
+    # A browser-UA click can only be a preview by its network, its method or its headers.
+    browserish = _of_category(batch, *_BROWSERISH)
+    if not ctx.headers_recorded:
+        signalled = batch.address_mask(lambda i: batch.ip_info[i].asn in PLATFORM_ASNS)
+        signalled |= np.array(batch.methods) == "HEAD"
+        browserish = browserish[signalled[browserish]]
+    for i in browserish.tolist():
         asn = batch.ip_info[i].asn
         platform = PLATFORM_ASNS.get(asn)
         head = batch.methods[i] == "HEAD"
@@ -105,17 +120,20 @@ def link_preview(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
                 "asn": asn or None,
                 "as_org": batch.ip_info[i].as_org or None,
                 "method": batch.methods[i],
-                "user_agent": batch.clicks[i].user_agent[:200],
+                "user_agent": batch.columns.user_agent[i][:200],
             },
         )
-    return hits
+    return dict(sorted(hits.items())) if browserish.size else hits
 
 
 def prefetch(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     """HEAD requests (that are not previews) and declared prefetch/prerender requests."""
     hits: Hits = {}
-    for i, click in enumerate(batch.clicks):
-        headers = click.headers
+    for i, headers in enumerate(batch.columns.headers):
+        if not headers:
+            if batch.methods[i] == "HEAD":
+                hits[i] = Hit("certain", {"method": "HEAD"})
+            continue
         for name in ("sec-purpose", "purpose", "x-purpose", "x-moz"):
             value = headers.get(name, "")
             if value and _PREFETCH_WORDS.search(value):
@@ -129,30 +147,33 @@ def prefetch(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
 
 def non_browser(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     """Empty or malformed UAs, HTTP libraries and tools."""
-    return {
-        i: Hit("certain", _ua_evidence(batch, i))
-        for i, ua in enumerate(batch.ua)
-        if ua.category in ("tool", "empty", "malformed")
-    }
+    return batch.shared(
+        _of_category(batch, "tool", "empty", "malformed"),
+        "ua",
+        lambda i: Hit("certain", _ua_evidence(batch, i)),
+    )
 
 
 def datacenter(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     """Source network in the curated hosting/cloud/VPN list (VPN exits are weaker evidence:
     people use them)."""
-    hits: Hits = {}
-    for i, hosting in enumerate(batch.hosting):
-        if hosting is not None:
-            hits[i] = Hit(
-                "weak" if hosting.kind == "vpn" else "strong",
-                {
-                    "asn": hosting.asn,
-                    "as_org": hosting.owner,
-                    "kind": hosting.kind,
-                    "list": "fairclick-hosting-asns",
-                    "ip_prefix": batch.prefix(i),
-                },
-            )
-    return hits
+    hosted = np.flatnonzero(batch.address_mask(lambda i: batch.hosting[i] is not None))
+
+    def hit(i: int) -> Hit:
+        hosting = batch.hosting[i]
+        assert hosting is not None
+        return Hit(
+            "weak" if hosting.kind == "vpn" else "strong",
+            {
+                "asn": hosting.asn,
+                "as_org": hosting.owner,
+                "kind": hosting.kind,
+                "list": "fairclick-hosting-asns",
+                "ip_prefix": batch.prefix(i),
+            },
+        )
+
+    return batch.shared(hosted, "ip", hit)
 
 
 _BRAND = re.compile(r'"([^"]+)"\s*;\s*v\s*=\s*"(\d+)')
@@ -161,8 +182,7 @@ _CHROMIUM_UA = re.compile(r"(?:Chrome|CriOS|Edg|OPR)/(\d+)")
 
 def client_hint_problems(batch: EnrichedBatch, i: int) -> list[str]:
     """Ways the client hints contradict the user agent (each one is a lie somewhere)."""
-    click, ua = batch.clicks[i], batch.ua[i]
-    headers = click.headers
+    ua, headers = batch.ua[i], batch.columns.headers[i]
     problems = []
     brands_raw = headers.get("sec-ch-ua", "")
     platform = headers.get("sec-ch-ua-platform", "").strip('"').lower()
@@ -177,7 +197,7 @@ def client_hint_problems(batch: EnrichedBatch, i: int) -> list[str]:
                 f"client hints sent by a UA claiming {ua.browser}, which never sends them"
             )
         brands = {name: int(v) for name, v in _BRAND.findall(brands_raw)}
-        claimed = _CHROMIUM_UA.search(click.user_agent)
+        claimed = _CHROMIUM_UA.search(batch.columns.user_agent[i])
         majors = {v for name, v in brands.items() if "brand" not in name.lower()}
         if claimed and majors and int(claimed.group(1)) not in majors:
             problems.append(
@@ -204,12 +224,13 @@ def client_hint_problems(batch: EnrichedBatch, i: int) -> list[str]:
 
 def automation(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     """Headless/driven browsers by UA markers, and client hints inconsistent with the UA."""
-    hits: Hits = {}
-    for i, ua in enumerate(batch.ua):
-        if ua.category == "automation":
-            hits[i] = Hit("certain", _ua_evidence(batch, i))
-            continue
-        if ua.category != "browser" or not batch.clicks[i].headers:
+    hits: Hits = batch.shared(
+        _of_category(batch, "automation"), "ua", lambda i: Hit("certain", _ua_evidence(batch, i))
+    )
+    headers = batch.columns.headers
+    hinted = False
+    for i in _of_category(batch, "browser").tolist():
+        if not headers[i]:
             continue
         problems = client_hint_problems(batch, i)
         if problems:
@@ -218,31 +239,33 @@ def automation(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
                 "certain" if certain else "strong",
                 {
                     "problems": problems,
-                    "user_agent": batch.clicks[i].user_agent[:200],
-                    "sec-ch-ua": batch.clicks[i].headers.get("sec-ch-ua", "")[:200],
+                    "user_agent": batch.columns.user_agent[i][:200],
+                    "sec-ch-ua": headers[i].get("sec-ch-ua", "")[:200],
                 },
             )
-    return hits
+            hinted = True
+    return dict(sorted(hits.items())) if hinted else hits
 
 
 def self_click(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     """The influencer's own devices: a session visitor id, a session IP, or a declared
     device's (IP prefix, user agent)."""
     hits: Hits = {}
-    for i, click in enumerate(batch.clicks):
-        if click.influencer_id is None:
+    columns = batch.columns
+    for i, influencer_id in enumerate(columns.influencer_id):
+        if influencer_id is None:
             continue
-        own = ctx.self_clicks.get(click.influencer_id)
+        own = ctx.self_clicks.get(influencer_id)
         if own is None:
             continue
-        cookie = click.visitor_id or click.assigned_visitor_id
+        cookie = columns.visitor_id[i] or columns.assigned_visitor_id[i]
         prefix = batch.prefix(i)
         if cookie and cookie in own.visitor_ids:
             hits[i] = Hit(
                 "certain",
                 {
                     "matched": "visitor id of the influencer's session",
-                    "influencer_id": click.influencer_id,
+                    "influencer_id": influencer_id,
                 },
             )
         elif batch.ip_hash[i] and batch.ip_hash[i] in own.ip_hashes:
@@ -250,16 +273,16 @@ def self_click(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
                 "strong",
                 {
                     "matched": "IP address of the influencer's session",
-                    "influencer_id": click.influencer_id,
+                    "influencer_id": influencer_id,
                     "ip_hash": batch.ip_hash[i],
                 },
             )
-        elif (prefix, click.user_agent) in own.prefix_user_agents:
+        elif (prefix, columns.user_agent[i]) in own.prefix_user_agents:
             hits[i] = Hit(
                 "strong",
                 {
                     "matched": "network and user agent of a declared device",
-                    "influencer_id": click.influencer_id,
+                    "influencer_id": influencer_id,
                     "ip_prefix": prefix,
                 },
             )
@@ -269,7 +292,7 @@ def self_click(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
 def incited(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     """The click came through a post judged inciting (by the incitement capability)."""
     return {
-        i: Hit("certain", {"post_id": click.post_id})
-        for i, click in enumerate(batch.clicks)
-        if click.post_id is not None and click.post_id in ctx.incited_posts
+        i: Hit("certain", {"post_id": post_id})
+        for i, post_id in enumerate(batch.columns.post_id)
+        if post_id is not None and post_id in ctx.incited_posts
     }

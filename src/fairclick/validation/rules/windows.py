@@ -449,7 +449,7 @@ def preview_timing(
             view.put(
                 preview_key,
                 now_s + PREVIEW_FOLLOW_US // US + 2,
-                pack_first(ts, batch.clicks[i].click_id),
+                pack_first(ts, batch.columns.click_id[i]),
             )
     fanout.flush()
     snap.put_view(view)
@@ -481,7 +481,8 @@ def duplicate(
     shared = contains(repeated, visitor) | snap.live(visitor, now_s)
     shared |= (alt != 0) & (contains(repeated, alt) | snap.live(alt, now_s))
 
-    campaigns = [batch.clicks[i].campaign_id for i in counted.tolist()]
+    campaign_of = batch.columns.campaign_id
+    campaigns = [campaign_of[i] for i in counted.tolist()]
     windows = {c: ctx.policy_for(c).dedupe_window for c in set(campaigns)}
     window_us = {c: w // timedelta(microseconds=1) for c, w in windows.items()}
     opens = np.flatnonzero(~shared)
@@ -490,7 +491,8 @@ def duplicate(
         opened_at = keys.ts_us[rows]
         width = np.fromiter((window_us[campaigns[j]] for j in opens.tolist()), np.int64)
         expires = (opened_at + width) // US - _EPOCH_OFFSET_S + 1
-        ids = [batch.clicks[i].click_id for i in rows.tolist()]
+        click_id = batch.columns.click_id
+        ids = [click_id[i] for i in rows.tolist()]
         values = pack_firsts(opened_at, pack_click_ids(ids))
         with_alt = alt[opens] != 0
         snap.put(
@@ -532,7 +534,7 @@ def duplicate(
                 break
         else:
             expires_s = state_seconds(ts + window_w) + 1
-            value = pack_first(ts, batch.clicks[i].click_id)
+            value = pack_first(ts, batch.columns.click_id[i])
             for _, key in candidates:
                 view.put(key, expires_s, value)
     snap.put_view(view)
