@@ -8,9 +8,9 @@ database (a temporary SQLite file unless --url names an empty PostgreSQL schema)
 the simulation and the loaded SQLite file are kept in DIR and reused by the next run (loading
 the world takes longer than what is measured). Then, timed apart: the file parsed chunk by
 chunk as `ingest` does, the chunks appended to the journal (one transaction each), and the
-journal read back in batches of --chunk as the worker reads it (`fetch_after` and the events),
-without validation. Prints CPU seconds and µs per click per step; --profile STEP prints
-cProfile's top functions for that step.
+journal read back in batches of --chunk as the worker reads it (`fetch_after`, then one
+`row_to_event` per row), without validation, and again with `rows_to_events`. Prints CPU seconds
+and µs per click per step; --profile STEP prints cProfile's top functions (CPU time) for it.
 """
 
 from __future__ import annotations
@@ -20,14 +20,17 @@ import cProfile
 import pstats
 import shutil
 import tempfile
+import time
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from fairclick.cli.common import batch_process
 from fairclick.clicks.ingest import IngestSummary, _chunks
 from fairclick.clicks.timing import StageTimes
 from fairclick.config import load_settings
+from fairclick.domain.click import ClickEvent
 from fairclick.journal import repository as journal_repo
-from fairclick.journal.rows import row_to_event
+from fairclick.journal.rows import StoredRow, row_to_event, rows_to_events
 from fairclick.redirect.cache import LinkCache
 from fairclick.simulate.output import run as simulate
 from fairclick.simulate.scenario import load_scenario
@@ -35,7 +38,7 @@ from fairclick.store import Database
 from fairclick.store.migrate import upgrade
 from fairclick.world.loader import apply_world
 
-STEPS = ("parse", "journal append", "read journal")
+STEPS = ("parse", "journal append", "read journal", "read, batch events")
 
 
 def _prepare(folder: Path, clicks: int, url: str | None) -> tuple[Path, str]:
@@ -64,6 +67,10 @@ def _prepare(folder: Path, clicks: int, url: str | None) -> tuple[Path, str]:
     return clicks_path, f"sqlite:///{target}"
 
 
+def _one_by_one(rows: list[StoredRow]) -> list[ClickEvent]:
+    return [row_to_event(row) for row in rows]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--clicks", type=int, default=100_000)
@@ -72,6 +79,7 @@ def main() -> None:
     parser.add_argument("--url", default=None)
     parser.add_argument("--profile", choices=STEPS, default=None)
     args = parser.parse_args()
+    batch_process()  # the collector's thresholds of `fairclick demo` and `ingest`
     tmp = tempfile.TemporaryDirectory()
     folder = args.keep or Path(tmp.name)
     folder.mkdir(parents=True, exist_ok=True)
@@ -80,7 +88,7 @@ def main() -> None:
     cache = LinkCache(db.engine)
     cache.load()
     times = StageTimes()
-    profiles = {step: cProfile.Profile() for step in STEPS}
+    profiles = {step: cProfile.Profile(time.process_time) for step in STEPS}
 
     def timed(step: str) -> AbstractContextManager[None]:
         if args.profile == step:
@@ -99,19 +107,21 @@ def main() -> None:
             with timed("journal append"), db.engine.begin() as conn:
                 journal_repo.append_rows(conn, chunk)
             profiles["journal append"].disable()
-    last, events = 0, 0
-    while True:
-        with timed("read journal"), db.engine.connect() as conn:
-            rows = journal_repo.fetch_after(conn, last, limit=args.chunk)
-            events += len([row_to_event(r) for r in rows])
-        profiles["read journal"].disable()
-        if not rows:
-            break
-        last = rows[-1].seq
+    # As the worker reads today (one `row_to_event` per row), then with `rows_to_events`.
+    for step, to_events in (("read journal", _one_by_one), ("read, batch events", rows_to_events)):
+        last = 0
+        while True:
+            with timed(step), db.engine.connect() as conn:
+                rows = journal_repo.fetch_after(conn, last, limit=args.chunk)
+                to_events(rows)
+            profiles[step].disable()
+            if not rows:
+                break
+            last = rows[-1].seq
     print(f"ingest steps ({db.dialect}, {summary.records:,} records, chunks of {args.chunk})")
-    print(f"  {'step':<16}{'wall s':>9}{'CPU s':>9}{'us/click CPU':>14}")
+    print(f"  {'step':<20}{'wall s':>9}{'CPU s':>9}{'us/click CPU':>14}")
     for name, wall, cpu in times.rows():
-        print(f"  {name:<16}{wall:>9.2f}{cpu:>9.2f}{cpu / max(summary.records, 1) * 1e6:>14.1f}")
+        print(f"  {name:<20}{wall:>9.2f}{cpu:>9.2f}{cpu / max(summary.records, 1) * 1e6:>14.1f}")
     if args.profile:
         pstats.Stats(profiles[args.profile]).sort_stats("cumulative").print_stats(25)
     db.engine.dispose()

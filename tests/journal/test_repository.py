@@ -17,6 +17,7 @@ from fairclick.journal.rows import (
     StoredRow,
     many_params,
     row_to_event,
+    rows_to_events,
     to_params,
 )
 from tests.conftest import TestDb
@@ -73,3 +74,13 @@ def test_row_to_event_sets_each_field_from_its_column() -> None:
     fields = [f.name for f in dataclasses.fields(ClickEvent)]
     assert event == ClickEvent(**{name: values[name] for name in fields})
     assert row_to_event(row._replace(headers=None)).headers == {}
+
+
+def test_rows_to_events_equals_row_to_event_of_each(test_db: TestDb) -> None:
+    with test_db.db.engine.begin() as conn:
+        repository.append_rows(conn, _rows())
+    with test_db.db.engine.connect() as conn:
+        read = repository.fetch_after(conn, 0, limit=5000)
+    read[3] = read[3]._replace(headers=None)
+    assert rows_to_events(read) == [row_to_event(r) for r in read]
+    assert rows_to_events([]) == []

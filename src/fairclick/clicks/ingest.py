@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import orjson
@@ -71,6 +72,7 @@ _IPV4 = re.compile(  # dotted quad as `ipaddress` writes it (no leading zeros, e
     r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
     r"(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}"
 ).fullmatch
+_journal_row = partial(tuple.__new__, JournalRow)  # JournalRow(*values) without its frame
 _MEMO_LIMIT = 100_000  # entries per memo; a memo that fills up starts again empty
 
 
@@ -148,27 +150,44 @@ class RecordParser:
             status = 405
         else:
             status = 302 if active or link.fallback else 410
-        return JournalRow(
-            new_click_id(),
-            ts,
-            "ingest",
-            code,
-            path,
-            method,
-            status,
-            ip,
-            self._text(record, "user_agent", MAX_UA),
-            self._text(record, "referer", MAX_REFERER),
-            self._text(record, "accept_language", MAX_LANGUAGE),
-            kept,
-            clean(visitor, 64) if visitor else None,
-            None,
-            external,
-            link.link_id if link else None,
-            link.campaign_id if link else None,
-            link.influencer_id if link else None,
-            link.post_id if link else None,
-            active and status == 302,
+        # A value seen before is taken from its memo; the rest (None, not a string, new)
+        # goes through `_text`, in the reference's order of checks.
+        texts = self._texts
+        user_agent = record.get("user_agent")
+        user_agent = texts["user_agent"].get(user_agent) if type(user_agent) is str else None
+        if user_agent is None:
+            user_agent = self._text(record, "user_agent", MAX_UA)
+        referer = record.get("referer")
+        referer = texts["referer"].get(referer) if type(referer) is str else None
+        if referer is None:
+            referer = self._text(record, "referer", MAX_REFERER)
+        language = record.get("accept_language")
+        language = texts["accept_language"].get(language) if type(language) is str else None
+        if language is None:
+            language = self._text(record, "accept_language", MAX_LANGUAGE)
+        return _journal_row(
+            (
+                new_click_id(),
+                ts,
+                "ingest",
+                code,
+                path,
+                method,
+                status,
+                ip,
+                user_agent,
+                referer,
+                language,
+                kept,
+                clean(visitor, 64) if visitor else None,
+                None,
+                external,
+                link.link_id if link else None,
+                link.campaign_id if link else None,
+                link.influencer_id if link else None,
+                link.post_id if link else None,
+                active and status == 302,
+            )
         )
 
     def _ip(self, ip: str) -> str:

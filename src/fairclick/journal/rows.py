@@ -161,13 +161,20 @@ class StoredRow(NamedTuple):
 _stored_row = partial(tuple.__new__, StoredRow)
 
 
+_SQLITE_READ = {
+    "ts": "ts || '+00:00'",  # naive UTC text: with the offset, one `fromisoformat` call
+    "headers": "CAST(headers AS BLOB)",  # bytes: cheaper to fetch, and orjson reads them
+}
+
+
 @lru_cache(maxsize=4)
 def select_sql(dialect: str, upto: bool) -> str:
     """The read of `fetch_after` in `dialect`'s paramstyle: entries after a `seq` (and at most
-    another with `upto`), in `seq` order, up to a limit. SQLite keeps `ts` as naive UTC text: the
-    query appends the offset so that one `fromisoformat` call gives the aware datetime."""
-    names = ", ".join("ts || '+00:00'" if c == "ts" and dialect == "sqlite" else c
-                      for c in READ_COLUMNS)  # fmt: skip
+    another with `upto`), in `seq` order, up to a limit."""
+    if dialect == "sqlite":
+        names = ", ".join(_SQLITE_READ.get(c, c) for c in READ_COLUMNS)
+    else:
+        names = ", ".join(READ_COLUMNS)
     mark = "?" if dialect == "sqlite" else "%s"
     bound = f" AND seq <= {mark}" if upto else ""
     return f"SELECT {names} FROM journal WHERE seq > {mark}{bound} ORDER BY seq LIMIT {mark}"
@@ -188,10 +195,10 @@ def stored_rows(raw: Sequence[Sequence[Any]], dialect: str) -> list[StoredRow]:
     return list(map(_stored_row, zip(*columns, strict=True)))
 
 
-def _parse_headers(texts: Sequence[str | None]) -> list[Any]:
+def _parse_headers(texts: Sequence[bytes | None]) -> list[Any]:
     # A log has few distinct header sets: each text is parsed once per batch, and the rows
     # that share it share the dict (events never change their headers).
-    parsed: dict[str | None, Any] = {}
+    parsed: dict[bytes | None, Any] = {}
     out = []
     for text in texts:
         try:
@@ -249,3 +256,39 @@ def row_to_event(row: Any) -> ClickEvent:
         status,
         path,
     )
+
+
+_EVENT_FIELDS = (  # ClickEvent field ← its index in READ_COLUMNS
+    ("click_id", 1),
+    ("ts", 2),
+    ("code", 4),
+    ("path", 5),
+    ("method", 6),
+    ("status", 7),
+    ("ip", 8),
+    ("user_agent", 9),
+    ("referer", 10),
+    ("accept_language", 11),
+    ("visitor_id", 13),
+    ("assigned_visitor_id", 14),
+    ("external_id", 15),
+    ("link_id", 16),
+    ("campaign_id", 17),
+    ("influencer_id", 18),
+    ("post_id", 19),
+)
+
+
+def rows_to_events(rows: Sequence[Any]) -> list[ClickEvent]:
+    """`row_to_event` of each row, built a field at a time over the whole batch (half the CPU
+    of one `ClickEvent(...)` call per row)."""
+    # Imported here: `audit.events` brings Polars, which the redirect (it imports this module
+    # for `headers_json`) does not need.
+    from fairclick.audit.events import build_events
+
+    if not rows:
+        return []
+    columns = list(zip(*rows, strict=True))
+    fields: dict[str, Any] = {name: columns[index] for name, index in _EVENT_FIELDS}
+    fields["headers"] = [headers or {} for headers in columns[12]]
+    return build_events(fields, len(rows))
