@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from fairclick.campaigns.models import Campaign, Enrolment
@@ -153,6 +153,73 @@ def test_overrides_by_network_and_country(test_db: TestDb) -> None:
         )
     # Tier card: 30 + 50 % = 45; tiktok: 40 + 50 % = 60; tiktok from Belgium: explicit 100.
     assert [(o.amount_minor, o.payout_minor) for o in outcomes] == [(45, 30), (60, 40), (100, 60)]
+
+
+def test_one_click_entry_per_influencer_sums_its_postings_and_moves_what_clicks_one_by_one_do(
+    test_db: TestDb,
+) -> None:
+    # A batch posts one CLICK entry per campaign and influencer; the money must be what one
+    # call per click (one entry each) moves, and each entry's lines the sums of its postings.
+    world = ledger_world(
+        test_db.db, advertiser_price_by_tier=None, commission_percent=50, budget=1000
+    )
+    with test_db.db.session() as session:
+        service.add_override(session, "camp", payout_minor=40, network="tiktok")
+        service.add_override(session, "camp", payout_minor=60, price_minor=60, country="BE")
+    clicks = [
+        world.click(
+            n,
+            "nina" if n % 3 else "noah",
+            ts=START + timedelta(hours=1, minutes=n),
+            network="tiktok" if n % 4 == 0 else "x",
+            country="BE" if n % 5 == 0 else "FR",
+        )
+        for n in range(30)
+    ]
+
+    def state(session: Session) -> tuple[object, ...]:
+        return (
+            {k: v for k, v in repo.balances(session, list(AccountKind)).items() if v},
+            session.execute(
+                select(
+                    ClickPosting.click_id,
+                    ClickPosting.state,
+                    ClickPosting.cause,
+                    ClickPosting.amount_minor,
+                    ClickPosting.payout_minor,
+                ).order_by(ClickPosting.click_id)
+            ).all(),
+            repo.spend_row(session, world.campaign_id).spent_minor,  # type: ignore[union-attr]
+        )
+
+    with test_db.db.session() as session:
+        one_by_one = [bill_clicks(session, [c], now=NOW)[0] for c in clicks]
+        expected = state(session)
+        session.rollback()
+    with test_db.db.session() as session:
+        assert bill_clicks(session, clicks, now=NOW) == one_by_one
+        assert state(session) == expected
+        assert {o.amount_minor for o in one_by_one} == {0, 45, 60}  # budget ran out
+        entries = session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "click")).all()
+        assert sorted(e.influencer_id for e in entries) == sorted(world.influencers.values())
+        for entry in entries:
+            price, payout, count = session.execute(
+                select(
+                    func.sum(ClickPosting.amount_minor),
+                    func.sum(ClickPosting.payout_minor),
+                    func.count(),
+                ).where(ClickPosting.entry_id == entry.id)
+            ).one()
+            lines = {
+                account.kind: amount for account, amount in repo.entry_lines(session, entry.id)
+            }
+            assert lines == {
+                "campaign_budget": -price,
+                "influencer_pending": payout,
+                "platform_revenue": price - payout,
+            }
+            assert (entry.click_id, entry.memo) == (None, f"{count} clicks")
+        assert service.trial_balance(session) == {"EUR": 0}
 
 
 def test_budget_raise_is_committed_from_the_advertiser_funds(test_db: TestDb) -> None:

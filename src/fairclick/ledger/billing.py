@@ -451,7 +451,11 @@ def finish(ctx: Context, postings: Sequence[Posting], now: datetime) -> None:
             for key in keys
         ]  # fmt: skip
         returned = repo.insert_values(
-            conn, _ENTRIES, _ENTRY_COLUMNS, entries, returning=("id", "campaign_id", "influencer_id")
+            conn,
+            _ENTRIES,
+            _ENTRY_COLUMNS,
+            entries,
+            returning=("id", "campaign_id", "influencer_id"),
         )
         ids = {(int(row[1]), int(row[2])): int(row[0]) for row in returned}
         ctx.accounts.preload(

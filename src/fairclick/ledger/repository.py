@@ -547,9 +547,7 @@ def entries(
         # Corrections name their click; the CLICK entry that billed it (with the influencer's
         # other clicks of the same batch) is named by the click's posting.
         billed_by = select(ClickPosting.entry_id).where(ClickPosting.click_id == click_id)
-        query = query.where(
-            or_(LedgerEntry.click_id == click_id, LedgerEntry.id.in_(billed_by))
-        )
+        query = query.where(or_(LedgerEntry.click_id == click_id, LedgerEntry.id.in_(billed_by)))
     if campaign_id is not None:
         query = query.where(LedgerEntry.campaign_id == campaign_id)
     if influencer_id is not None:

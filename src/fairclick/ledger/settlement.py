@@ -159,9 +159,8 @@ def reverse_clicks(
     )
     mirrors: list[list[tuple[int, int]]] = []
     kinds: list[EntryKind] = []
-    for click_id, new_state, entry_id, price, payout, cur, org, campaign_id, influencer_id, _ in (
-        billed
-    ):
+    for row in billed:
+        click_id, new_state, entry_id, price, payout, cur, org, campaign_id, influencer_id, _ = row
         assert entry_id is not None
         if new_state == PostingState.REVERSED.value:
             # The mirror of the click's share of its CLICK entry (which may bill several
