@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,8 +28,26 @@ class Columns:
     alt_key: list[str]
     scope: list[str]
 
+    by_row: bool = False  # spread address and pair keys by row, as the engine's batch does
+
     def __len__(self) -> int:
         return len(self.ts_us)
+
+    def per(self, by: str, column: Callable[[list[int]], np.ndarray]) -> np.ndarray:
+        """`EnrichedBatch.per`: rows of equal (address prefix, hash) or equal cookie-less key
+        (what the keys are functions of), or one row per click."""
+        if not self.by_row:
+            return column(list(range(len(self))))
+        if by == "ip":
+            values = [
+                (p and p.prefix, h) for p, h in zip(self.parsed_ip, self.ip_hash, strict=True)
+            ]
+        else:
+            values = list(self.alt_key)
+        row_of = {v: j for j, v in enumerate(dict.fromkeys(values))}
+        rows = np.array([row_of[v] for v in values], np.intp)
+        firsts = [values.index(v) for v in row_of]
+        return column(firsts)[rows]
 
 
 hex16 = st.text("0123456789abcdefABCDEF", min_size=16, max_size=16)
@@ -61,8 +81,11 @@ prefix = st.one_of(st.none(), st.sampled_from(["90.12.4.7", "2a01:e0a:1d4:5e10::
         max_size=12,
     ),
     ts=st.integers(946_684_800_000_000, 4_000_000_000_000_000),
+    by_row=st.booleans(),
 )
-def test_key_columns_equal_per_click_keys(rows: list[tuple[Any, ...]], ts: int) -> None:
+def test_key_columns_equal_per_click_keys(
+    rows: list[tuple[Any, ...]], ts: int, by_row: bool
+) -> None:
     batch = Columns(
         ts_us=[ts + i for i in range(len(rows))],
         parsed_ip=[parse_ip(p) if p else None for _, _, _, p, _ in rows],
@@ -70,6 +93,7 @@ def test_key_columns_equal_per_click_keys(rows: list[tuple[Any, ...]], ts: int) 
         visitor_key=[v for v, _, _, _, _ in rows],
         alt_key=[a for _, a, _, _, _ in rows],
         scope=[s for *_, s in rows],
+        by_row=by_row,
     )
     try:
         expected = reference.click_keys(batch)  # type: ignore[arg-type]

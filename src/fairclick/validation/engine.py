@@ -22,8 +22,8 @@ from fairclick.validation.columns import ClickColumns
 from fairclick.validation.context import CampaignPolicy, Strictness, ValidationContext
 from fairclick.validation.decide import DecisionBuilder
 from fairclick.validation.decisions import ClickDecision, DecisionColumns
-from fairclick.validation.enrich.batch import EnrichedBatch, enrich, load_hosting_asns
-from fairclick.validation.enrich.ip import IpRanges, ParsedIp, load_ranges
+from fairclick.validation.enrich.batch import EnrichedBatch, KnownIp, enrich, load_hosting_asns
+from fairclick.validation.enrich.ip import IpRanges, load_ranges
 from fairclick.validation.enrich.ua import UaClassifier, load_bot_lists
 from fairclick.validation.rules import request, windows
 from fairclick.validation.rules.request import Hits
@@ -91,7 +91,7 @@ class Validator:
         self.metrics = Metrics()
         # Per-string work kept across batches (returning visitors, busy subnets and links);
         # pure functions of the string, so caching cannot change a verdict.
-        self._ip_cache: dict[str, tuple[ParsedIp | None, str]] = {}
+        self._ip_cache: dict[str, KnownIp] = {}
         self._keys = windows.KeyMemo()
         self._decisions = DecisionBuilder(PIPELINE)
         # What `metrics.step_seconds` is measured with: wall time, or CPU time in benchmarks

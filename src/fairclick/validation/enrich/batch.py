@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import numpy as np
 
@@ -62,24 +62,30 @@ def visitor_key_of(click: ClickEvent, hashed_ip: str) -> tuple[str, str]:
 
 def alt_key(hashed_ip: str, user_agent: str) -> str:
     """The cookie-less visitor key of (keyed IP hash, user agent): `h:` + 32 hex of SHA-256.
-    Memoised on the hashed text itself (strings only: nothing for the garbage collector to
-    walk), so returning visitors cost a lookup."""
-    text = f"{hashed_ip}|{user_agent}"
-    found = _ALT_KEYS.get(text)
+    Memoised on the pair (a tuple of two strings, which the garbage collector stops tracking
+    after its first pass; both strings' hashes are cached, so a returning visitor costs a
+    lookup without building or hashing the joined text)."""
+    found = _ALT_KEYS.get((hashed_ip, user_agent))
     if found is None:
         if len(_ALT_KEYS) >= _ALT_LIMIT:
             _ALT_KEYS.clear()
-        found = _ALT_KEYS[text] = "h:" + hashlib.sha256(text.encode()).hexdigest()[:32]
+        text = f"{hashed_ip}|{user_agent}"
+        found = _ALT_KEYS[hashed_ip, user_agent] = (
+            "h:" + hashlib.sha256(text.encode()).hexdigest()[:32]
+        )
     return found
 
 
-_ALT_KEYS: dict[str, str] = {}
+_ALT_KEYS: dict[tuple[str, str], str] = {}
 _ALT_LIMIT = 200_000  # a pure function's memo: cleared, not evicted, past it
 
 
 def micros(ts: datetime) -> int:
     """Microseconds since the Unix epoch of an aware datetime (exact, no float)."""
     return (ts - _EPOCH) // _US
+
+
+KnownIp = tuple[ParsedIp | None, str, IpInfo]  # an address parsed, hashed and looked up
 
 
 @dataclass(slots=True)
@@ -97,26 +103,54 @@ class EnrichedBatch:
     alt_key: list[str]
     hosting: list[HostingAsn | None]
     scope: list[str]  # dedupe/timing scope: link (platform) or URL path (audit)
-    # Click i's row among the batch's distinct addresses and agents (first-seen order), which
-    # `enrichment_columns` keeps the address and agent fields by; None: one row per click.
+    # Click i's row among the batch's distinct addresses, agents and (address, agent) pairs
+    # (`by` "ip", "ua", "pair"): what is a function of one of them is worked out once per
+    # row and spread over the clicks. None: one row per click.
     ip_row: np.ndarray | None = field(default=None, compare=False)
     ua_row: np.ndarray | None = field(default=None, compare=False)
+    pair_row: np.ndarray | None = field(default=None, compare=False)
+    _firsts: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
+
+    def rows(self, by: str) -> np.ndarray | None:
+        """Each click's row among the distinct values of `by` (None: one row per click)."""
+        return {"ip": self.ip_row, "ua": self.ua_row, "pair": self.pair_row}[by]
+
+    def firsts(self, by: str) -> list[int]:
+        """The first click of each row of `by`, by row."""
+        found = self._firsts.get(by)
+        if found is None:
+            rows = self.rows(by)
+            if rows is None:
+                found = list(range(len(self)))
+            else:
+                found = np.unique(rows, return_index=True)[1].tolist()
+            self._firsts[by] = found
+        return found
+
+    def per(self, by: str, column: Callable[[list[int]], np.ndarray]) -> np.ndarray:
+        """A numpy column of every click that is a function of its `by` value only: `column`
+        of the first click of each row (a list of click indices), spread over the clicks."""
+        rows = self.rows(by)
+        values = column(self.firsts(by))
+        return values if rows is None else values[rows]
 
     def address_mask(self, test: Callable[[int], bool]) -> np.ndarray:
         """Per click, `test(i)` of a function of its address only (its `parsed_ip`, `ip_info`,
         `ip_hash`, `hosting`), called once per distinct address (i: its first click)."""
-        return _mask(self.ip_row, len(self), test)
+        return self.per("ip", lambda firsts: np.fromiter(map(test, firsts), bool, len(firsts)))
 
     def agent_mask(self, test: Callable[[UaInfo], bool]) -> np.ndarray:
         """Per click, `test` of its user agent's `UaInfo`, called once per distinct agent."""
         ua = self.ua
-        return _mask(self.ua_row, len(self), lambda i: test(ua[i]))
+        return self.per(
+            "ua", lambda firsts: np.fromiter((test(ua[i]) for i in firsts), bool, len(firsts))
+        )
 
     def shared(self, clicks: np.ndarray, by: str, make: Callable[[int], T]) -> dict[int, T]:
         """{i: make(i)} for `clicks` (ascending), where `make(i)` is a function of click i's
-        address (`by="ip"`) or user agent (`by="ua"`) only: made once per distinct value and
-        shared by its clicks (rules' hits are frozen, their evidence never changed)."""
-        rows = self.ip_row if by == "ip" else self.ua_row
+        `by` value only: made once per distinct value and shared by its clicks (rules' hits are
+        frozen, their evidence never changed)."""
+        rows = self.rows(by)
         if rows is None:
             return {i: make(i) for i in clicks.tolist()}
         made: dict[int, T] = {}
@@ -161,8 +195,8 @@ class EnrichedBatch:
         n = len(self)
         ip_row = self.ip_row if self.ip_row is not None else np.arange(n)
         ua_row = self.ua_row if self.ua_row is not None else np.arange(n)
-        ips = _first_rows(ip_row)
-        uas = [self.ua[i] for i in _first_rows(ua_row)]
+        ips = self.firsts("ip")
+        uas = [self.ua[i] for i in self.firsts("ua")]
         infos = [self.ip_info[i] for i in ips]
         return EnrichmentColumns(
             visitor_key=self.visitor_key,
@@ -196,19 +230,6 @@ class EnrichedBatch:
         return ipaddress.IPv6Address(parsed.value)
 
 
-def _mask(rows: np.ndarray | None, n: int, test: Callable[[int], bool]) -> np.ndarray:
-    if rows is None:
-        return np.fromiter(map(test, range(n)), bool, n)
-    firsts = _first_rows(rows)
-    return np.fromiter(map(test, firsts), bool, len(firsts))[rows]
-
-
-def _first_rows(rows: np.ndarray) -> list[int]:
-    """For each row number 0..k-1 of `rows` (first-seen order), the first click with it."""
-    _, first = np.unique(rows, return_index=True)
-    return list(first.tolist())
-
-
 def scope_of(click: ClickEvent, platform: bool) -> str:
     """What dedupe and preview timing are counted on: the link, or the URL path in an audit."""
     return _scope(click.link_id, click.code, click.path, platform)
@@ -230,31 +251,36 @@ def enrich(
     hosting: dict[int, HostingAsn],
     secret_key: str,
     platform: bool,
-    ip_cache: dict[str, tuple[ParsedIp | None, str]] | None = None,
+    ip_cache: dict[str, KnownIp] | None = None,
 ) -> EnrichedBatch:
-    """Enrich `clicks` (already in event-time order). `ip_cache` (address → parsed address and
-    keyed hash under `secret_key`) may be kept by the caller across batches: returning visitors
-    are then parsed and hashed once.
+    """Enrich `clicks` (already in event-time order). `ip_cache` (address → parsed address,
+    keyed hash under `secret_key` and what `ranges` say of it) may be kept by the caller across
+    batches for the same secret and ranges: returning visitors are then parsed, hashed and
+    looked up once.
 
     Work is done per distinct value of the batch (address, user agent, method, link or path),
     then spread over the clicks: equal values share one object."""
     table = clicks if isinstance(clicks, ClickColumns) else ClickColumns.of_events(clicks)
     n = len(table)
-    cache: dict[str, tuple[ParsedIp | None, str]] = {} if ip_cache is None else ip_cache
+    cache: dict[str, KnownIp] = {} if ip_cache is None else ip_cache
     ips = table.ip
     ip_rows = {ip: j for j, ip in enumerate(dict.fromkeys(ips))}
     ip_row = np.fromiter(map(ip_rows.__getitem__, ips), np.intp, n)
-    known = []
-    for ip in ip_rows:
-        found = cache.get(ip)
-        if found is None:
-            address = parse_ip(ip) if ip else None
-            found = cache[ip] = (address, ip_hash(ip, secret_key) if address else "")
-        known.append(found)
-    infos = ranges.lookup([k[0] for k in known])
+    found: list[KnownIp | None] = list(map(cache.get, ip_rows))
+    new = [j for j, k in enumerate(found) if k is None]
+    if new:
+        distinct = list(ip_rows)
+        addresses = [distinct[j] for j in new]
+        parsed = [parse_ip(ip) if ip else None for ip in addresses]
+        infos = ranges.lookup(parsed)
+        for j, ip, address, info in zip(new, addresses, parsed, infos, strict=True):
+            hashed = ip_hash(ip, secret_key) if address else ""
+            found[j] = cache[ip] = (address, hashed, info)
+    known = cast(list[KnownIp], found)  # every address is known now
     parsed_d = _objects([k[0] for k in known])
     hashed_d = [k[1] for k in known]
-    hosted_d = _objects([hosting.get(info.asn) for info in infos])
+    infos_d = [k[2] for k in known]
+    hosted_d = _objects([hosting.get(info.asn) for info in infos_d])
 
     agents = table.user_agent
     ua_rows = {ua: j for j, ua in enumerate(dict.fromkeys(agents))}
@@ -270,7 +296,8 @@ def enrich(
             for p in pairs.tolist()
         ]
     )
-    alts: list[str] = alts_d[pair_row.reshape(-1)].tolist()
+    pair_row = pair_row.reshape(-1)
+    alts: list[str] = alts_d[pair_row].tolist()
     vkeys = [
         "v:" + cookie if (cookie := visitor or assigned) else alt
         for visitor, assigned, alt in zip(
@@ -285,7 +312,7 @@ def enrich(
         methods=list(map(upper.__getitem__, methods)),
         ua=ua_d[ua_row].tolist(),
         parsed_ip=parsed_d[ip_row].tolist(),
-        ip_info=_objects(infos)[ip_row].tolist(),
+        ip_info=_objects(infos_d)[ip_row].tolist(),
         ip_hash=_objects(hashed_d)[ip_row].tolist(),
         visitor_key=vkeys,
         alt_key=alts,
@@ -293,6 +320,7 @@ def enrich(
         scope=_scopes(table, platform),
         ip_row=ip_row,
         ua_row=ua_row,
+        pair_row=pair_row,
     )
 
 

@@ -12,6 +12,7 @@ reference_windows.py` keeps the per-click version they are tested against.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -220,13 +221,30 @@ def click_keys(batch: EnrichedBatch, memo: KeyMemo | None = None) -> KeyColumns:
         return np.fromiter(map(lookup, texts), np.uint64, n)
 
     ts_us = np.fromiter(batch.ts_us, np.int64, n)
-    parsed = batch.parsed_ip
-    has_prefix = np.fromiter((p is not None for p in parsed), bool, n)
+    parsed, hashed, alts = batch.parsed_ip, batch.ip_hash, batch.alt_key
+    # Address and (address, agent) keys once per distinct value of the batch.
+    has_prefix = batch.per(
+        "ip", lambda firsts: np.fromiter((parsed[i] is not None for i in firsts), bool)
+    )
+    prefix = batch.per(
+        "ip",
+        lambda firsts: np.fromiter(
+            (strings(p.prefix) if (p := parsed[i]) is not None else strings("") for i in firsts),
+            np.uint64,
+        ),
+    )
+    ip = batch.per(
+        "ip", lambda firsts: _hex_keys([hashed[i] for i in firsts], memo.ips.__getitem__, 0, None)
+    )
+    alt = batch.per("pair", lambda firsts: _hex_keys([alts[i] for i in firsts], strings, 2, 34))
+    # The visitor key is the cookie-less one unless the click has a cookie.
+    own = np.fromiter(map(operator.is_not, batch.visitor_key, alts), bool, n)
+    visitor = alt.copy()
+    if own.any():
+        rows = np.flatnonzero(own)
+        cookies = [batch.visitor_key[i] for i in rows.tolist()]
+        visitor[rows] = _hex_keys(cookies, strings, 2, 34)
     scope = column(batch.scope) * _MIX
-    visitor = _hex_keys(batch.visitor_key, strings, 2, 34)
-    alt = _hex_keys(batch.alt_key, strings, 2, 34)
-    ip = _hex_keys(batch.ip_hash, memo.ips.__getitem__, 0, None)
-    prefix = column(p.prefix if p is not None else "" for p in parsed)
     has_ip = ip != 0
     return KeyColumns(
         ts_us=ts_us,
