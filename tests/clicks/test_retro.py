@@ -275,7 +275,8 @@ def _reference_frame(session: Session, since: datetime, until: datetime) -> pl.D
         .outerjoin(reach, reach.c.influencer_id == Click.influencer_id)
         .where(Click.ts >= since, Click.ts < until, Click.status == 302)
     ).all()  # fmt: skip
-    frame = pl.DataFrame([tuple(r) for r in rows], schema=retro._SCHEMA, orient="row")
+    schema = {**retro._SCHEMA, "reach": pl.Int64}
+    frame = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
     return frame.with_columns(
         pl.when(pl.col("link_id").is_not_null())
         .then(pl.lit("link:") + pl.col("link_id").cast(pl.String))

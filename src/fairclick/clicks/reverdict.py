@@ -47,9 +47,11 @@ _INVALIDATE = (
 )
 
 
+_ORDER = {r.value: i for i, r in enumerate(Reason)}
+
+
 def _ordered(reasons: Iterable[str]) -> list[str]:
-    order = {r.value: i for i, r in enumerate(Reason)}
-    return sorted(set(reasons), key=lambda r: order.get(r, len(order)))
+    return sorted(set(reasons), key=lambda r: _ORDER.get(r, len(_ORDER)))
 
 
 def invalidate(
@@ -79,6 +81,7 @@ def invalidate(
         changes: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         to_reverse: list[str] = []
+        billed = Billing.BILLED.value
         for click_id, verdict, reasons, old_evidence, billing in conn.execute(
             select(
                 _CLICKS.c.click_id,
@@ -111,9 +114,9 @@ def invalidate(
                     "b_evidence": {**old_evidence, reason.value: own},
                 }
             )
-            if billing == Billing.BILLED and many is not None:
+            if billing == billed and many is not None:
                 to_reverse.append(click_id)
-            elif billing == Billing.BILLED and reverser is not None:
+            elif billing == billed and reverser is not None:
                 reverser(session, click_id, reason.value, at, by)
                 reversed_billed += 1
         if changes:

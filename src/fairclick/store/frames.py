@@ -41,11 +41,20 @@ def frames(
 ) -> Iterator[pl.DataFrame]:
     """The rows of `query` (its columns selected with `raw`, in `schema`'s order) as frames of
     at most `chunk` rows with exactly `schema`, streamed (a server-side cursor on PostgreSQL)."""
-    # Options for this statement only: `Connection.execution_options` would keep them on the
-    # connection (a session's, maybe) for every later statement.
-    result = conn.execute(query, execution_options={"stream_results": True, "yield_per": chunk})
-    for rows in result.partitions():
-        yield to_frame(rows, schema)
+    as_text = conn.dialect.name == "sqlite"
+    if conn.dialect.supports_server_side_cursors:
+        # Options for this statement only: `Connection.execution_options` would keep them on
+        # the connection (a session's, maybe) for every later statement.
+        options = {"stream_results": True, "yield_per": chunk}
+        with conn.execute(query, execution_options=options) as result:
+            for rows in result.partitions():
+                yield to_frame(rows, schema, as_text=as_text)
+        return
+    # Without streaming options SQLAlchemy buffers nothing (`yield_per` would read a row
+    # ahead): the driver's own cursor gives plain tuples, without a Row object per row.
+    with conn.execute(query) as result:
+        while rows := result.cursor.fetchmany(chunk):
+            yield to_frame(rows, schema, as_text=as_text)
 
 
 def frame(conn: Connection, query: Executable, schema: Schema) -> pl.DataFrame:
@@ -54,11 +63,30 @@ def frame(conn: Connection, query: Executable, schema: Schema) -> pl.DataFrame:
     return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
-def to_frame(rows: Sequence[Sequence[Any]], schema: Schema) -> pl.DataFrame:
-    """Driver rows (values in `schema`'s order) as a frame with exactly `schema`."""
+def to_frame(
+    rows: Sequence[Sequence[Any]], schema: Schema, *, as_text: bool = False
+) -> pl.DataFrame:
+    """Driver rows (values in `schema`'s order) as a frame with exactly `schema`. With
+    `as_text` (SQLite's driver), times and JSON come as text and every other value already has
+    its column's type, so nothing is inferred; otherwise each column's type is inferred from
+    all its values before conversion."""
     names = list(schema)
-    loaded = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+    if as_text:
+        loaded = pl.DataFrame(
+            rows, schema={name: _as_text(dtype) for name, dtype in schema.items()}, orient="row"
+        )
+    else:
+        loaded = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
     return loaded.select(_convert(loaded.schema[name], name, schema[name]) for name in names)
+
+
+def _as_text(wanted: pl.DataType | type[pl.DataType]) -> pl.DataType | type[pl.DataType]:
+    converted = isinstance(wanted, pl.Datetime | pl.List | pl.Struct) or wanted in (
+        pl.Datetime,
+        pl.List,
+        pl.Struct,
+    )
+    return pl.String if converted else wanted
 
 
 def _convert(found: pl.DataType, name: str, wanted: pl.DataType | type[pl.DataType]) -> pl.Expr:
