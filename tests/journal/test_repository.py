@@ -48,7 +48,7 @@ def test_many_params_equal_to_params_of_each_row() -> None:
 def test_append_then_fetch_reads_what_the_orm_reads(test_db: TestDb) -> None:
     rows = _rows()
     with test_db.db.engine.begin() as conn:
-        assert repository.append_rows(conn, rows) == len(rows)  # several statements on SQLite
+        assert repository.append_rows(conn, rows) == len(rows)
     with test_db.db.engine.begin() as conn:
         again = [*rows[:3], journal_row(5000, external_id="ext-7")]  # known click or external id
         assert repository.append_rows(conn, again) == 0

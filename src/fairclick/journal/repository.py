@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from itertools import chain
 
 from sqlalchemy import Connection, Engine, Table, func, select, text, update
 
 from fairclick.journal.models import JournalEntry, WorkerCursor
 from fairclick.journal.rows import (
-    ROWS_PER_STATEMENT,
     JournalRow,
     StoredRow,
     insert_sql,
@@ -30,17 +28,11 @@ def append_rows(conn: Connection, rows: Sequence[JournalRow]) -> int:
     if not rows:
         return 0
     dialect = conn.dialect.name
-    params = many_params(rows, dialect)
     if dialect == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": JOURNAL_LOCK_KEY})
-        return int(conn.exec_driver_sql(insert_sql(dialect), params).rowcount or 0)
-    # SQLite: several rows per statement, a third cheaper than `executemany` of one each.
-    appended = 0
-    for start in range(0, len(params), ROWS_PER_STATEMENT):
-        group = params[start : start + ROWS_PER_STATEMENT]
-        values = tuple(chain.from_iterable(group))
-        appended += conn.exec_driver_sql(insert_sql(dialect, len(group)), values).rowcount or 0
-    return appended
+    # One `executemany` (500 rows per statement measured no cheaper on SQLite).
+    result = conn.exec_driver_sql(insert_sql(dialect), many_params(rows, dialect))
+    return int(result.rowcount or 0)
 
 
 def safe_watermark(engine: Engine) -> int | None:
