@@ -53,7 +53,6 @@ PIPELINE: tuple[Reason, ...] = (
 PLATFORM_RULES = frozenset({Reason.SELF_CLICK, Reason.INCITED, Reason.LOW_ENGAGEMENT})
 RETRO_RULES = (Reason.BURST, Reason.CLICK_FARM, Reason.CLICK_RING)
 _YIELDS = {Reason.PREFETCH: Reason.LINK_PREVIEW}
-_NO_HITS: Hits = {}
 _CACHE_LIMIT = 200_000  # strings per cache (tens of MB at most); cleared, not evicted, past it
 
 
@@ -151,34 +150,17 @@ class Validator:
         `validate` on the same clicks and state decides the same."""
         run = self._run(clicks, context)
         t = self.clock()
-        batch, n = run.batch, len(run.batch)
-        policies = run.policies
-        reasons: dict[int, list[Reason]] = {}
-        flags: dict[int, list[Reason]] = {}
-        for reason in PIPELINE:  # in pipeline order, as `DecisionBuilder` lists them
-            for i, hit in run.results.get(reason, _NO_HITS).items():
-                if run.allowed[i] is not None:
-                    continue
-                into = reasons if _INVALIDATES[policies[i].strictness][hit.strength] else flags
-                found = into.get(i)
-                if found is None:
-                    into[i] = [reason]
-                else:
-                    found.append(reason)
-        invalid = np.zeros(n, bool)
-        invalid[list(reasons)] = True
-        verdicts = Counter({Verdict.INVALID: len(reasons), Verdict.VALID: n - len(reasons)})
-        self._count(
-            +verdicts,
-            Counter(r for found in reasons.values() for r in found),
-            Counter(r for found in flags.values() for r in found),
-            n,
-        )
+        batch, outcomes = run.batch, run.outcomes
+        reasons, flags = outcomes.reasons, outcomes.flags
+        invalid = reasons != 0
+        n_invalid = int(np.count_nonzero(invalid))
+        verdicts = Counter({Verdict.INVALID: n_invalid, Verdict.VALID: len(batch) - n_invalid})
+        self._count(+verdicts, outcomes.counts(reasons), outcomes.counts(flags), len(batch))
         columns = DecisionColumns(
             click_id=batch.columns.click_id,
             invalid=invalid,
-            reasons={i: tuple(found) for i, found in reasons.items()},
-            flags={i: tuple(found) for i, found in flags.items()},
+            reasons=outcomes.sparse(reasons),
+            flags=outcomes.sparse(flags),
             enrichment=batch.enrichment_columns(),
         )
         self._timed("decide", t)
@@ -255,23 +237,24 @@ class Validator:
             batch, context, snap, keys, results[Reason.LINK_PREVIEW]
         )
         t = self._timed("link_preview_timing", t)
-        invalid = np.zeros(n, bool)
-        for hits in results.values():  # only the clicks some rule hit can be invalid
-            for i, hit in hits.items():
-                if allowed[i] is None and _INVALIDATES[policies[i].strictness][hit.strength]:
-                    invalid[i] = True
+        outcomes = Outcomes(policies, allowed)
+        for reason, hits in results.items():
+            outcomes.add(reason, hits)
+        invalid = outcomes.reasons != 0
         results[Reason.DUPLICATE] = windows.duplicate(batch, context, snap, keys, invalid)
         t = self._timed(Reason.DUPLICATE.value, t)
-        for i in results[Reason.DUPLICATE]:
-            invalid[i] = invalid[i] or allowed[i] is None
+        duplicates = _rows(results[Reason.DUPLICATE])
+        invalid[duplicates[~outcomes.listed[duplicates]]] = True
         results[Reason.VELOCITY] = windows.velocity(
             batch, context, snap, keys, invalid, self.velocity
         )
         t = self._timed(Reason.VELOCITY.value, t)
+        outcomes.add(Reason.DUPLICATE, results[Reason.DUPLICATE])
+        outcomes.add(Reason.VELOCITY, results[Reason.VELOCITY])
         watermark = windows.state_seconds(batch.ts_us[-1]) if n else 0
         self.state.commit_columns(*snap.writes(), watermark, context.batch_seq)
         self._timed("state_commit", t)
-        return _Run(batch, results, policies, allowed, order)
+        return _Run(batch, results, policies, allowed, outcomes, order)
 
     def close(self) -> None:
         """Release the state store."""
@@ -287,11 +270,63 @@ class _Run:
     results: dict[Reason, Hits]
     policies: list[CampaignPolicy]
     allowed: list[str | None]
+    outcomes: Outcomes
     order: list[int] | None
 
 
-# `Strictness.invalidates` of every (strictness, hit strength), looked up per hit.
-_INVALIDATES = {s: {h: s.invalidates(h) for h in ("certain", "strong", "weak")} for s in Strictness}
+_STRENGTHS = {"certain": 0, "strong": 1, "weak": 2}
+_STRICTNESS = {s: k for k, s in enumerate(Strictness)}
+# `Strictness.invalidates` of every (strictness, hit strength), by their codes.
+_INVALIDATES = np.array([[s.invalidates(h) for h in _STRENGTHS] for s in Strictness], bool)
+_BITS = {reason: 1 << k for k, reason in enumerate(PIPELINE)}
+
+
+def _rows(hits: Hits) -> np.ndarray:
+    return np.fromiter(hits, np.intp, len(hits))
+
+
+class Outcomes:
+    """Per click of a batch, the rules whose hits make it invalid (`reasons`) and those whose
+    hits only flag it under its campaign's strictness (`flags`), as bit masks (bit k: the k-th
+    rule of `PIPELINE`). A hit on a click that an allow-list covers is neither."""
+
+    def __init__(self, policies: Sequence[CampaignPolicy], allowed: Sequence[str | None]) -> None:
+        n = len(policies)
+        self.reasons = np.zeros(n, np.int32)
+        self.flags = np.zeros(n, np.int32)
+        self.strictness = np.fromiter((_STRICTNESS[p.strictness] for p in policies), np.intp, n)
+        self.listed = np.fromiter((a is not None for a in allowed), bool, n)
+        self._tuples: dict[int, tuple[Reason, ...]] = {0: ()}
+
+    def add(self, reason: Reason, hits: Hits) -> None:
+        """Count the hits of the rule `reason`."""
+        if not hits:
+            return
+        rows = _rows(hits)
+        strength = np.fromiter((_STRENGTHS[h.strength] for h in hits.values()), np.intp, rows.size)
+        invalidates = _INVALIDATES[self.strictness[rows], strength]
+        counted = ~self.listed[rows]
+        bit = _BITS[reason]
+        self.reasons[rows[invalidates & counted]] |= bit
+        self.flags[rows[~invalidates & counted]] |= bit
+
+    def sparse(self, masks: np.ndarray) -> dict[int, tuple[Reason, ...]]:
+        """{row: its rules in pipeline order} for the rows of `masks` with some."""
+        rows = np.flatnonzero(masks)
+        tuples = self._tuples
+        out = {}
+        for i, mask in zip(rows.tolist(), masks[rows].tolist(), strict=True):
+            found = tuples.get(mask)
+            if found is None:
+                found = tuples[mask] = tuple(r for r, bit in _BITS.items() if mask & bit)
+            out[i] = found
+        return out
+
+    def counts(self, masks: np.ndarray) -> Counter[Reason]:
+        """How many rows of `masks` have each rule."""
+        return +Counter(
+            {reason: int(np.count_nonzero(masks & bit)) for reason, bit in _BITS.items()}
+        )
 
 
 def build_validator(
