@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import itertools
 import os
 import random
@@ -9,7 +10,14 @@ from types import SimpleNamespace
 import pytest
 
 from fairclick.domain import ids
-from fairclick.domain.ids import CODE_ALPHABET, is_valid_code, new_click_id, new_code, slugify
+from fairclick.domain.ids import (
+    CODE_ALPHABET,
+    is_valid_code,
+    new_click_id,
+    new_code,
+    new_token,
+    slugify,
+)
 
 
 def test_codes_are_long_random_and_url_safe() -> None:
@@ -84,3 +92,12 @@ def test_a_forked_process_draws_its_own_random_numbers() -> None:
     child = os.read(read, 64).decode()
     os.close(read)
     assert new_click_id()[-13:] != child
+
+
+def test_tokens_are_128_random_bits_in_url_safe_base64() -> None:
+    tokens = [new_token() for _ in range(1000)]  # several batches
+    assert len(set(tokens)) == 1000
+    for token in tokens:
+        raw = base64.urlsafe_b64decode(token + "==")
+        assert len(raw) == 16
+        assert base64.urlsafe_b64encode(raw).rstrip(b"=").decode() == token

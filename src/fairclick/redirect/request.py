@@ -7,14 +7,13 @@ response header.
 
 from __future__ import annotations
 
-import base64
 import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fairclick.domain.ids import is_valid_code, random_bytes
+from fairclick.domain.ids import is_valid_code, new_token
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -83,7 +82,7 @@ def visitor_from_cookie(cookie: str) -> str | None:
 
 def new_visitor_id() -> str:
     """A random visitor id (128 bits, URL-safe)."""
-    return base64.urlsafe_b64encode(random_bytes(16)).rstrip(b"=").decode("ascii")
+    return new_token()
 
 
 def visitor_cookie(visitor_id: str, secure: bool) -> str:
@@ -194,8 +193,9 @@ class RequestFacts:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-_UA, _REFERER, _LANGUAGE, _COOKIE, _XFF, _FORWARDED, _XFP = range(7)
-_SPECIAL = {
+_KEPT, _UA, _REFERER, _LANGUAGE, _COOKIE, _XFF, _FORWARDED, _XFP = range(8)
+_KINDS = {  # one look-up per header: what to do with it (absent: nothing)
+    **dict.fromkeys(KEPT_HEADERS, _KEPT),
     "user-agent": _UA,
     "referer": _REFERER,
     "accept-language": _LANGUAGE,
@@ -211,11 +211,13 @@ LOST = "\ufffd"
 def read_header_pairs(pairs: Iterable[tuple[str, str]]) -> RequestFacts:
     """One pass over (lower-case name, value) pairs."""
     facts = RequestFacts()
+    kinds = _KINDS
     for name, value in pairs:
-        kind = _SPECIAL.get(name)
+        kind = kinds.get(name)
         if kind is None:
-            if name in KEPT_HEADERS:
-                facts.headers[name] = clean(value, MAX_HEADER)
+            continue
+        if kind == _KEPT:
+            facts.headers[name] = clean(value, MAX_HEADER)
         elif kind == _UA:
             facts.user_agent = clean(value, MAX_UA)
         elif kind == _REFERER:
