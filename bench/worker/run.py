@@ -1,6 +1,7 @@
 """How many clicks per second the validator worker sustains: journal filled, then drained.
 
     .venv/bin/python -m bench.worker.run [--clicks 50000] [--batch 5000] [--url sqlite:///…]
+                                         [--profile out.prof]
 
 Simulates the default scenario (`primaire-2017`, as `fairclick demo` does), loads its world
 into a fresh database (a temporary SQLite file unless --url names an empty PostgreSQL schema),
@@ -8,16 +9,19 @@ appends every click to the journal first (`source=ingest`, parse and append time
 drains the journal with the worker that `fairclick serve` and the demo run (validation engine
 and ledger, batches of --batch, event time) and prints clicks/s in wall time and per CPU second,
 with CPU seconds per step. The redirect's target is 20,000/s (issue #3): the worker must beat it.
+With --profile, cProfile covers the drain (read it with `python -m pstats out.prof`).
 Runtime data comes from FAIRCLICK_DATA_DIR (default var/data) as for `fairclick demo`.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import tempfile
 import time
 from pathlib import Path
 
+from fairclick.cli.common import batch_process
 from fairclick.clicks.ingest import parse_record
 from fairclick.clicks.pipeline import default_biller, default_validator
 from fairclick.clicks.timing import StageTimes
@@ -39,7 +43,9 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=50_000)
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--url", default=None)
+    parser.add_argument("--profile", type=Path, default=None)
     args = parser.parse_args()
+    batch_process()  # the collector's thresholds of `fairclick demo` and `ingest`
     tmp = tempfile.TemporaryDirectory()
     folder = Path(tmp.name)
     url = args.url or f"sqlite:///{folder}/bench.db"
@@ -61,8 +67,14 @@ def main() -> None:
                 journal_repo.append_rows(conn, rows[start : start + args.batch])
     worker = ClickWorker(db, default_validator(settings), default_biller(), times=times,
                          secret_key=settings.secret_key, clock=None, batch_size=args.batch)  # fmt: skip
+    profiler = cProfile.Profile() if args.profile else None
     began, cpu = time.perf_counter(), time.process_time()
+    if profiler is not None:
+        profiler.enable()
     done = worker.drain()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     wall, cpu = time.perf_counter() - began, time.process_time() - cpu
     print(
         f"worker ({db.dialect}, {type(worker.validator).__name__}, batches of {args.batch}): "

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from fairclick.clicks.models import Click, ClickCounter
+from fairclick.clicks.models import Click
 from fairclick.journal.rows import sqlite_ts
 from fairclick.links.models import Link
 
 clicks: Table = Click.__table__  # type: ignore[assignment]
-counters: Table = ClickCounter.__table__  # type: ignore[assignment]
 links: Table = Link.__table__  # type: ignore[assignment]
-
-
-def _insert(conn: Connection, table: Any) -> Any:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
 
 
 def existing_click_ids(conn: Connection, click_ids: Sequence[str]) -> set[str]:
@@ -37,59 +29,89 @@ def existing_click_ids(conn: Connection, click_ids: Sequence[str]) -> set[str]:
 
 CLICK_COLUMNS = tuple(column.name for column in clicks.columns)
 _JSON_COLUMNS = frozenset({"headers", "reasons", "flags", "evidence"})
-_TIME_COLUMNS = frozenset({"ts", "validated_at"})
-_EMPTY_JSON: dict[type, str] = {dict: "{}", list: "[]", tuple: "[]"}
-_ROWS_PER_STATEMENT = 500  # x 36 columns: under SQLite's 32,766 parameters
+_ROWS_PER_STATEMENT = 500  # x 35 columns: PostgreSQL's multi-row insert, a statement per chunk
+_COUNTER_COLUMNS = ("scope", "scope_id", "hour", "slot", "raw", "valid", "invalid", "billed_minor")
 
 
-@lru_cache(maxsize=_ROWS_PER_STATEMENT + 1)
-def _insert_sql(dialect: str, rows: int) -> str:
+def _sqlite_time(ts: datetime) -> str:
+    # `sqlite_ts` without its conversions when `ts` is already UTC (as the journal gives it).
+    return ts.isoformat(" ", "microseconds")[:-6] if ts.tzinfo is UTC else sqlite_ts(ts)
+
+
+def _same(ts: datetime) -> datetime:
+    return ts
+
+
+def time_param(dialect: str) -> Callable[[datetime], Any]:
+    """How a UTC time column's value is handed to `dialect`'s driver by `insert_clicks` (on
+    SQLite the text SQLAlchemy stores, so that rows written here read back through the ORM)."""
+    return _sqlite_time if dialect == "sqlite" else _same
+
+
+@lru_cache(maxsize=64)
+def _insert_sql(dialect: str, columns: tuple[str, ...], rows: int) -> str:
     if dialect == "sqlite":
-        marks = ", ".join("?" for _ in CLICK_COLUMNS)
+        marks = ", ".join("?" for _ in columns)
     else:
-        marks = ", ".join(
-            "CAST(%s AS jsonb)" if c in _JSON_COLUMNS else "%s" for c in CLICK_COLUMNS
-        )
+        marks = ", ".join("CAST(%s AS jsonb)" if c in _JSON_COLUMNS else "%s" for c in columns)
     values = ", ".join(f"({marks})" for _ in range(rows))
-    return f"INSERT INTO clicks ({', '.join(CLICK_COLUMNS)}) VALUES {values} ON CONFLICT DO NOTHING"
+    return f"INSERT INTO clicks ({', '.join(columns)}) VALUES {values} ON CONFLICT DO NOTHING"
 
 
-def insert_clicks(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert click rows (dicts keyed by column); a click id that exists already is skipped
-    (idempotent). Plain multi-row SQL: the worker's hottest write, kept off the ORM's type
-    machinery (JSON via orjson, SQLite times in SQLAlchemy's own text format)."""
-    sqlite_times = conn.dialect.name == "sqlite"
-    plain = [c for c in CLICK_COLUMNS if c not in _JSON_COLUMNS and c not in _TIME_COLUMNS]
-    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        chunk = rows[start : start + _ROWS_PER_STATEMENT]
-        params: list[Any] = []
-        for row in chunk:
-            # Converted column by kind, then laid out in table order (a dict per row, not a
-            # branch per value: the JSON columns are mostly empty, and dumped once each).
-            values = {name: row[name] for name in plain}
-            for name in _JSON_COLUMNS:
-                value = row[name]
-                empty = None if value else _EMPTY_JSON.get(type(value))
-                values[name] = empty if empty is not None else orjson.dumps(value).decode()
-            for name in _TIME_COLUMNS:
-                values[name] = sqlite_ts(row[name]) if sqlite_times else row[name]
-            params += [values[name] for name in CLICK_COLUMNS]
-        conn.exec_driver_sql(_insert_sql(conn.dialect.name, len(chunk)), tuple(params))
+def insert_clicks(conn: Connection, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> int:
+    """Insert click rows given as driver values in `columns` order (JSON columns as JSON text,
+    times as `time_param` gives them) and return how many were inserted: a row that conflicts
+    with one already there (same click id, seq or external id) is skipped. Plain SQL on the
+    driver's cursor: the worker's hottest write, kept off SQLAlchemy's per-value processing."""
+    if not rows:
+        return 0
+    dialect = conn.dialect.name
+    cursor = conn.connection.cursor()
+    try:
+        if dialect == "sqlite":
+            cursor.executemany(_insert_sql(dialect, columns, 1), rows)
+            return int(cursor.rowcount)
+        inserted = 0
+        for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+            chunk = rows[start : start + _ROWS_PER_STATEMENT]
+            cursor.execute(
+                _insert_sql(dialect, columns, len(chunk)), tuple(chain.from_iterable(chunk))
+            )
+            inserted += cursor.rowcount
+        return inserted
+    finally:
+        cursor.close()
 
 
-def add_counts(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Add `raw`, `valid`, `invalid` and `billed_minor` to the (scope, id, hour, slot) rows."""
+@lru_cache(maxsize=2)
+def _add_counts_sql(dialect: str) -> str:
+    mark = "?" if dialect == "sqlite" else "%s"
+    names = ", ".join(_COUNTER_COLUMNS)
+    added = ", ".join(
+        f"{name} = click_counters.{name} + excluded.{name}"
+        for name in ("raw", "valid", "invalid", "billed_minor")
+    )
+    return (
+        f"INSERT INTO click_counters ({names}) VALUES ({', '.join(mark for _ in _COUNTER_COLUMNS)})"
+        f" ON CONFLICT (scope, scope_id, hour, slot) DO UPDATE SET {added}"
+    )
+
+
+def add_counts(
+    conn: Connection, rows: Sequence[tuple[str, int, datetime, int, int, int, int, int]]
+) -> None:
+    """Add `raw`, `valid`, `invalid` and `billed_minor` to the (scope, id, hour, slot) rows;
+    each row is those eight values in that order (`hour` an aware UTC datetime)."""
     if not rows:
         return
-    stmt = _insert(conn, counters)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["scope", "scope_id", "hour", "slot"],
-        set_={
-            name: counters.c[name] + stmt.excluded[name]
-            for name in ("raw", "valid", "invalid", "billed_minor")
-        },
-    )
-    conn.execute(stmt, list(rows))
+    dialect = conn.dialect.name
+    to_time = time_param(dialect)
+    params = [(s, i, to_time(h), slot, *added) for s, i, h, slot, *added in rows]
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(_add_counts_sql(dialect), params)
+    finally:
+        cursor.close()
 
 
 def link_facts(conn: Connection, link_ids: set[int]) -> dict[int, tuple[str | None, bool]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,10 +24,11 @@ from fairclick.clicks.pipeline import (
     ValidationContext,
     Validator,
 )
+from fairclick.clicks.rows import COLUMNS, RowMaker, hour_counts, is_billed, is_valid
 from fairclick.clicks.timing import StageTimes
 from fairclick.domain.click import BillableClick, ClickEvent
 from fairclick.domain.clock import Clock, system_clock
-from fairclick.domain.reasons import Billing, UnbilledCause, Verdict
+from fairclick.domain.reasons import Verdict
 from fairclick.journal import repository as journal_repo
 from fairclick.journal.rows import row_to_event
 from fairclick.moderation.service import held_among
@@ -126,8 +126,16 @@ class ClickWorker:
         decisions: Sequence[DecisionLike],
         last: int,
         now: datetime,
+        *,
+        checked: bool = False,
     ) -> BatchResult | None:
-        """The batch's one write transaction; None when another worker got there first."""
+        """The batch's one write transaction; None when another worker got there first.
+
+        The batch's clicks are taken to have no row yet (the cursor has not passed them), so
+        billing and the counters go ahead without looking, and the insert's count proves it.
+        If some had a row already (another consumer of the journal wrote them), the transaction
+        is rolled back and the batch written again `checked`: the clicks with a row are left
+        out before billing, as they would have been on a first look."""
         active = {r.click_id: bool(r.campaign_active) for r in rows}
         seqs = {r.click_id: r.seq for r in rows}
         stage = self.times.stage
@@ -139,22 +147,28 @@ class ClickWorker:
                 if journal_repo.lock_cursor(conn, self.name, wall) != last:
                     session.rollback()
                     return None
-                done = clicks_repo.existing_click_ids(conn, [e.click_id for e in events])
-                fresh = [
-                    (e, d) for e, d in zip(events, decisions, strict=True) if e.click_id not in done
-                ]
+                pairs = zip(events, decisions, strict=True)
+                if checked:
+                    done = clicks_repo.existing_click_ids(conn, [e.click_id for e in events])
+                    fresh = [(e, d) for e, d in pairs if e.click_id not in done]
+                else:
+                    fresh = list(pairs)
             with stage("bill"):
                 outcomes = self._bill(session, conn, fresh, active, now)
             with stage("clicks"):
+                make = RowMaker(conn.dialect.name, wall)
                 click_rows = [
-                    _click_row(
-                        e, d, seqs[e.click_id], outcomes.get(e.click_id), active[e.click_id], wall
-                    )
+                    make.row(e, d, seqs[e.click_id], outcomes.get(e.click_id), active[e.click_id])
                     for e, d in fresh
                 ]
-                clicks_repo.insert_clicks(conn, click_rows)
+                inserted = clicks_repo.insert_clicks(conn, COLUMNS, click_rows)
+            if inserted != len(click_rows) and not checked:
+                session.rollback()
+                session.close()  # before the second attempt takes a connection
+                return self._write(rows, events, decisions, last, now, checked=True)
             with stage("counters"):
-                clicks_repo.add_counts(conn, self._counts(click_rows))
+                counts = hour_counts([e for e, _ in fresh], click_rows, self.slot)
+                clicks_repo.add_counts(conn, counts)
             journal_repo.advance_cursor(conn, self.name, rows[-1].seq, wall)
             with stage("commit"):
                 session.commit()
@@ -163,13 +177,13 @@ class ClickWorker:
             raise
         finally:
             session.close()
-        valid = sum(1 for r in click_rows if r["verdict"] == Verdict.VALID)
+        valid = sum(map(is_valid, click_rows))
         return BatchResult(
             entries=len(rows),
             clicks=len(click_rows),
             valid=valid,
             invalid=len(click_rows) - valid,
-            billed=sum(1 for r in click_rows if r["billing"] == Billing.BILLED),
+            billed=sum(map(is_billed, click_rows)),
             last_seq=rows[-1].seq,
         )
 
@@ -286,102 +300,3 @@ class ClickWorker:
         if to_hold:
             outcomes.update({o.click_id: o for o in self.biller.hold(session, to_hold, now)})
         return outcomes
-
-    def _counts(self, click_rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        sums: dict[tuple[str, int, datetime], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-        for row in click_rows:
-            hour = clicks_repo.hour_of(row["ts"])
-            valid = row["verdict"] == Verdict.VALID
-            for scope, scope_id in (("link", row["link_id"]), ("campaign", row["campaign_id"])):
-                if scope_id is None:
-                    continue
-                acc = sums[(scope, scope_id, hour)]
-                acc[0] += 1
-                acc[1] += valid
-                acc[2] += not valid
-                acc[3] += row["amount_minor"]
-        return [
-            {
-                "scope": scope,
-                "scope_id": scope_id,
-                "hour": hour,
-                "slot": self.slot,
-                "raw": raw,
-                "valid": valid,
-                "invalid": invalid,
-                "billed_minor": billed,
-            }
-            for (scope, scope_id, hour), (raw, valid, invalid, billed) in sums.items()
-        ]
-
-
-def _click_row(
-    event: ClickEvent,
-    decision: DecisionLike,
-    seq: int,
-    outcome: OutcomeLike | None,
-    campaign_active: bool,
-    validated_at: datetime,
-) -> dict[str, Any]:
-    enrichment = decision.enrichment
-    billing, cause, amount, payout, currency = _billing_of(
-        event, decision, outcome, campaign_active
-    )
-    return {
-        "click_id": event.click_id,
-        "seq": seq,
-        "external_id": event.external_id,
-        "ts": event.ts,
-        "code": event.code,
-        "link_id": event.link_id,
-        "campaign_id": event.campaign_id,
-        "influencer_id": event.influencer_id,
-        "post_id": event.post_id,
-        "method": event.method,
-        "status": event.status,
-        "ip_prefix": enrichment.ip_prefix,
-        "ip_hash": enrichment.ip_hash,
-        "user_agent": event.user_agent,
-        "referer": event.referer,
-        "accept_language": event.accept_language,
-        "headers": dict(event.headers),
-        "visitor_id": event.visitor_id or event.assigned_visitor_id,
-        "visitor_key": enrichment.visitor_key,
-        "country": enrichment.country,
-        "asn": enrichment.asn,
-        "as_org": enrichment.as_org,
-        "browser": enrichment.browser,
-        "os": enrichment.os,
-        "device": enrichment.device,
-        "verdict": str(decision.verdict),
-        "reasons": [str(r) for r in decision.reasons],
-        "flags": [str(f) for f in decision.flags],
-        "evidence": dict(decision.evidence),
-        "billing": billing,
-        "unbilled_cause": cause,
-        "amount_minor": amount,
-        "payout_minor": payout,
-        "currency": currency,
-        "validated_at": validated_at,
-    }
-
-
-def _billing_of(
-    event: ClickEvent, decision: DecisionLike, outcome: OutcomeLike | None, campaign_active: bool
-) -> tuple[str, str | None, int, int, str | None]:
-    if decision.verdict != Verdict.VALID:
-        return Billing.UNBILLED.value, UnbilledCause.INVALID.value, 0, 0, None
-    if event.campaign_id is None or event.link_id is None:
-        return Billing.UNBILLED.value, None, 0, 0, None  # unknown code: nothing to bill
-    if event.status != 302 or not campaign_active:
-        return Billing.UNBILLED.value, UnbilledCause.CAMPAIGN_INACTIVE.value, 0, 0, None
-    if outcome is None:
-        return Billing.PENDING.value, None, 0, 0, None
-    cause = str(outcome.cause) if outcome.cause is not None else None
-    return (
-        str(outcome.billing),
-        cause,
-        int(outcome.amount_minor),
-        int(outcome.payout_minor),
-        outcome.currency,
-    )
