@@ -231,10 +231,12 @@ def apply_retro(decided: pl.DataFrame) -> pl.DataFrame:
             "retro": [[r.value for r in f.new_reasons] for f in found],
         },
         schema={"click_id": pl.String, "retro": pl.List(pl.String)},
+    ).select(
+        # back to the line's numbers (`click_ids`: the file's, then 12 digits of the line's)
+        pl.col("click_id").str.head(-12).cast(pl.Int32).alias("file_no"),
+        pl.col("click_id").str.tail(12).cast(pl.Int64).alias("line_no"),
+        "retro",
     )
-    return (
-        decided.with_columns(ids.alias("click_id"))
-        .join(extra, on="click_id", how="left", maintain_order="left")
-        .drop("click_id")
-        .with_columns(pl.col("invalid") | pl.col("retro").is_not_null())
-    )
+    return decided.join(
+        extra, on=["file_no", "line_no"], how="left", maintain_order="left"
+    ).with_columns(pl.col("invalid") | pl.col("retro").is_not_null())

@@ -500,14 +500,21 @@ def duplicate(
     shared |= (alt != 0) & (contains(repeated, alt) | snap.live(alt, now_s))
 
     campaign_of = batch.columns.campaign_id
-    campaigns = [campaign_of[i] for i in counted.tolist()]
-    windows = {c: ctx.policy_for(c).dedupe_window for c in set(campaigns)}
+    distinct = set(campaign_of)
+    if len(distinct) == 1:  # one campaign (or none, in an audit): one window for all
+        campaigns = [next(iter(distinct))] * counted.size
+    else:
+        campaigns = [campaign_of[i] for i in counted.tolist()]
+    windows = {c: ctx.policy_for(c).dedupe_window for c in distinct}
     window_us = {c: w // timedelta(microseconds=1) for c, w in windows.items()}
     opens = np.flatnonzero(~shared)
     if opens.size:
         rows = counted[opens]
         opened_at = keys.ts_us[rows]
-        width = np.fromiter((window_us[campaigns[j]] for j in opens.tolist()), np.int64)
+        if len(distinct) == 1:
+            width = np.full(opens.size, window_us[campaigns[0]], np.int64)
+        else:
+            width = np.fromiter((window_us[campaigns[j]] for j in opens.tolist()), np.int64)
         expires = (opened_at + width) // US - _EPOCH_OFFSET_S + 1
         click_id = batch.columns.click_id
         ids = [click_id[i] for i in rows.tolist()]
