@@ -145,10 +145,16 @@ def upgrade() -> None:
         sa.Column("campaign_active", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_journal")),
         sa.UniqueConstraint("click_id", name=op.f("uq_journal_click_id")),
-        sa.UniqueConstraint("external_id", name=op.f("uq_journal_external_id")),
     )
     with op.batch_alter_table("journal", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_journal_ts"), ["ts"], unique=False)
+        batch_op.create_index(
+            "uq_journal_external_id",
+            ["external_id"],
+            unique=True,
+            sqlite_where=sa.text("external_id IS NOT NULL"),
+            postgresql_where=sa.text("external_id IS NOT NULL"),
+        )
 
     op.create_table(
         "ledger_accounts",
@@ -825,6 +831,11 @@ def downgrade() -> None:
     op.drop_table("ledger_entries")
     op.drop_table("ledger_accounts")
     with op.batch_alter_table("journal", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_journal_external_id",
+            sqlite_where=sa.text("external_id IS NOT NULL"),
+            postgresql_where=sa.text("external_id IS NOT NULL"),
+        )
         batch_op.drop_index(batch_op.f("ix_journal_ts"))
 
     op.drop_table("journal")
