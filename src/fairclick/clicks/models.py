@@ -16,7 +16,8 @@ class Click(Base):
     __tablename__ = "clicks"
     __table_args__ = (
         Index("ix_clicks_campaign_ts", "campaign_id", "ts"),
-        Index("ix_clicks_link_ts", "link_id", "ts"),
+        # A link's clicks are only ever listed in recording order (the API's pages by seq).
+        Index("ix_clicks_link_seq", "link_id", "seq"),
         Index("ix_clicks_influencer_ts", "influencer_id", "ts"),
     )
 

@@ -113,7 +113,7 @@ def upgrade() -> None:
     with op.batch_alter_table("clicks", schema=None) as batch_op:
         batch_op.create_index("ix_clicks_campaign_ts", ["campaign_id", "ts"], unique=False)
         batch_op.create_index("ix_clicks_influencer_ts", ["influencer_id", "ts"], unique=False)
-        batch_op.create_index("ix_clicks_link_ts", ["link_id", "ts"], unique=False)
+        batch_op.create_index("ix_clicks_link_seq", ["link_id", "seq"], unique=False)
 
     op.create_table(
         "journal",
@@ -840,7 +840,7 @@ def downgrade() -> None:
 
     op.drop_table("journal")
     with op.batch_alter_table("clicks", schema=None) as batch_op:
-        batch_op.drop_index("ix_clicks_link_ts")
+        batch_op.drop_index("ix_clicks_link_seq")
         batch_op.drop_index("ix_clicks_influencer_ts")
         batch_op.drop_index("ix_clicks_campaign_ts")
 
