@@ -74,50 +74,59 @@ def rfc3339(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_CLICKS: Table = Click.__table__  # type: ignore[assignment]
+_CAMPAIGNS: Table = Campaign.__table__  # type: ignore[assignment]
+_INFLUENCERS: Table = Influencer.__table__  # type: ignore[assignment]
+# What is read per click: the export's columns with ids where it shows keys.
+_READ = {
+    **{
+        name: dtype
+        for name, dtype in EXPORT_SCHEMA.items()
+        if name not in ("campaign", "influencer")
+    },
+    "campaign_id": pl.Int64,
+    "influencer_id": pl.Int64,
+}
+_COLUMNS = {"id": "external_id", "post": "post_id"}
+
+
 def _query(conn: Connection, campaign_key: str | None) -> Select[Any]:
-    clicks: Table = Click.__table__  # type: ignore[assignment]
-    campaigns: Table = Campaign.__table__  # type: ignore[assignment]
-    influencers: Table = Influencer.__table__  # type: ignore[assignment]
-    query = (
-        select(
-            raw(clicks.c.click_id),
-            raw(clicks.c.external_id, "id"),
-            raw(clicks.c.ts),
-            raw(clicks.c.code),
-            raw(campaigns.c.key, "campaign"),
-            raw(influencers.c.key, "influencer"),
-            raw(clicks.c.post_id, "post"),
-            raw(clicks.c.verdict),
-            raw(clicks.c.reasons),
-            raw(clicks.c.billing),
-            raw(clicks.c.amount_minor),
-            raw(clicks.c.currency),
-            raw(clicks.c.country),
-            raw(clicks.c.asn),
-        )
-        .select_from(
-            clicks.outerjoin(campaigns, campaigns.c.id == clicks.c.campaign_id).outerjoin(
-                influencers, influencers.c.id == clicks.c.influencer_id
-            )
-        )
-        .order_by(clicks.c.seq)
-    )
+    query = select(*(raw(_CLICKS.c[_COLUMNS.get(name, name)], name) for name in _READ))
     if campaign_key is not None:
-        campaign_id = conn.scalar(select(campaigns.c.id).where(campaigns.c.key == campaign_key))
+        campaign_id = conn.scalar(select(_CAMPAIGNS.c.id).where(_CAMPAIGNS.c.key == campaign_key))
         if campaign_id is None:
             raise NotFound(f"no campaign with key {campaign_key!r}")
-        query = query.where(clicks.c.campaign_id == campaign_id)
-    return query
+        query = query.where(_CLICKS.c.campaign_id == campaign_id)
+    return query.order_by(_CLICKS.c.seq)
+
+
+def _keys(conn: Connection, table: Table, name: str) -> pl.Expr:
+    """`name`_id replaced by the key of that row of `table` (null when there is none)."""
+    ids, keys = [], []
+    for row_id, key in conn.execute(select(table.c.id, table.c.key)):
+        ids.append(row_id)
+        keys.append(key)
+    return (
+        pl.col(f"{name}_id")
+        .replace_strict(ids, keys, default=None, return_dtype=pl.String)
+        .alias(name)
+    )
 
 
 def click_frames(db: Database, campaign_key: str | None = None) -> Iterator[pl.DataFrame]:
     """Every click (of one campaign when given) in journal order, as frames of export rows
     (columns `FIELDS`, at most `CHUNK` rows each); an unknown campaign raises `NotFound` before
-    the first frame."""
+    the first frame. Campaign and influencer keys are looked up in Polars, not joined in SQL
+    (a few hundred rows against every click)."""
     no_reasons = pl.lit([], dtype=pl.List(pl.String))
     with db.engine.connect() as conn:
-        for part in frames(conn, _query(conn, campaign_key), EXPORT_SCHEMA, chunk=CHUNK):
-            yield part.with_columns(pl.col("reasons").fill_null(no_reasons))
+        query = _query(conn, campaign_key)
+        campaign = _keys(conn, _CAMPAIGNS, "campaign")
+        influencer = _keys(conn, _INFLUENCERS, "influencer")
+        for part in frames(conn, query, _READ, chunk=CHUNK):
+            yield part.with_columns(
+                campaign, influencer, pl.col("reasons").fill_null(no_reasons)
+            ).select(FIELDS)
 
 
 def iter_clicks(db: Database, campaign_key: str | None = None) -> Iterator[dict[str, Any]]:
