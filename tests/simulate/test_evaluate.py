@@ -222,6 +222,9 @@ def test_an_export_in_memory_scores_as_the_file_does(tmp_path: Path) -> None:
     for world_path in (world, None):
         expected = evaluate(export, labels, world_path).to_dict()
         assert evaluate_frames(frame, labels, world_path).to_dict() == expected
+    extra = pl.concat([frame, frame.head(1).with_columns(id=pl.lit("unlabelled"))])
+    assert evaluate_frames(extra, labels).exported_only == 1
+    assert evaluate(export, labels).exported_only == 0
     with pytest.raises(EvaluationError, match="export: not a click export"):
         evaluate_frames(frame.drop("verdict"), labels)
     with pytest.raises(EvaluationError, match="export: 1 external ids appear more than once"):

@@ -200,7 +200,13 @@ def _score(
     *,
     allow_missing: bool,
 ) -> EvaluationReport:
-    joined = labels.join(export, on="id", how="left", suffix="_export")
+    # Ids are unique on both sides (checked on reading), so the exported clicks that have a
+    # label are counted from this one join (the marker), not from a second one.
+    joined = labels.join(
+        export.with_columns(_labelled=pl.lit(True)), on="id", how="left", suffix="_export"
+    )
+    exported_only = export.height - int(joined["_labelled"].sum())
+    joined = joined.drop("_labelled")
     missing = joined.filter(pl.col("verdict").is_null())
     if missing.height and not allow_missing:
         examples = ", ".join(missing["id"].head(5).to_list())
@@ -211,7 +217,6 @@ def _score(
     joined = joined.filter(pl.col("verdict").is_not_null())
     if joined.height == 0:
         raise EvaluationError("no labelled click is in the export: are these the right files?")
-    exported_only = export.height - export.join(labels, on="id", how="semi").height
 
     truth = joined["label"] == "invalid"
     predicted = joined["verdict"] == "invalid"
