@@ -15,11 +15,12 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from fairclick.audit.decisions import DECISION_COLUMNS, DecisionsFileError, decisions_format
-from fairclick.audit.events import build_events, frame_events
+from fairclick.audit.events import build_events, frame_columns, frame_events
 from fairclick.audit.readers import ParseStats, read_logs
 from fairclick.audit.service import AuditOptions, run_audit
 from fairclick.cli.main import app
 from fairclick.domain.click import ClickEvent
+from fairclick.validation.columns import ClickColumns
 from fairclick.validation.engine import Validator
 from tests.audit.test_audit import _log
 
@@ -91,6 +92,26 @@ def test_frame_events_read_headers_and_the_code(tmp_path: Path) -> None:
     assert second.code == "xyz"
     assert dict(second.headers) == {}
     assert second.visitor_id is None
+
+
+def test_frame_columns_equal_the_events_columns(tmp_path: Path) -> None:
+    """What the audit hands the engine (columns straight from the frame) is what the events of
+    the same frame would give it, on a combined log and on JSONL with headers and cookies."""
+    jsonl = tmp_path / "clicks.jsonl"
+    jsonl.write_text(
+        '{"ts": "2025-11-17T05:08:01.250Z", "path": "/c/abc?utm=1", "ip": "90.12.4.7", '
+        '"headers": {"Sec-Fetch-Mode": "navigate"}, "visitor_id": "v1", "method": "head"}\n'
+        '{"ts": "2025-11-17T05:08:00Z", "code": "xyz", "ip": "not-an-ip", '
+        '"accept_language": "fr", "headers": {"Sec-Fetch-Mode": "navigate"}}\n'
+        '{"ts": 1763356081.5, "path": "/c/abc", "ip": "2a01:e0a::1", "user_agent": "curl/8"}\n'
+    )
+    for path in (jsonl, _log(tmp_path)):
+        frame = pl.concat(list(read_logs([path], stats=ParseStats())))
+        index = {str(path): 1}
+        got = frame_columns(frame, index)
+        want = ClickColumns.of_events(frame_events(frame, index))
+        assert got.events is None and len(got) == frame.height
+        assert dataclasses.replace(got, events=want.events) == want
 
 
 def _ring_log(tmp_path: Path) -> Path:

@@ -5,6 +5,7 @@ batches; and the shared evidence of clean clicks is read-only yet stored like a 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import pickle
 from datetime import timedelta
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from fairclick.domain.click import ClickEvent
 from fairclick.domain.reasons import Reason, Verdict
 from fairclick.influencers.service import ip_hash as platform_ip_hash
+from fairclick.validation.columns import ClickColumns
 from fairclick.validation.context import (
     CampaignPolicy,
     SelfClickEvidence,
@@ -352,11 +354,21 @@ def test_columns_equal_the_decisions(
     the same metrics."""
     ctx = CONTEXTS[which]
     with_decisions, with_columns = _validators(shared_data)
+    _, with_table = _validators(shared_data)
     for events in (first, second):
         events = list(events)
         rnd.shuffle(events)
         decisions = with_decisions.validate(events, ctx)
         columns = with_columns.validate_columns(events, ctx)
+        # columns given without events (as the audit gives them) decide the same
+        table = dataclasses.replace(ClickColumns.of_events(events), events=None)
+        from_table = with_table.validate_columns(table, ctx)
+        assert from_table.click_id == columns.click_id
+        assert from_table.invalid.tolist() == columns.invalid.tolist()
+        assert (from_table.reasons, from_table.flags) == (columns.reasons, columns.flags)
+        assert [from_table.enrichment.enrichment(i) for i in range(len(columns))] == [
+            columns.enrichment.enrichment(i) for i in range(len(columns))
+        ]
         assert len(columns) == len(decisions)
         for i, d in enumerate(decisions):
             assert columns.click_id[i] == d.click_id == events[i].click_id
