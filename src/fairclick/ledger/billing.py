@@ -161,7 +161,7 @@ class Context:
         self.day_added: dict[tuple[int, date], int] = defaultdict(int)
         self.influencer_added: dict[tuple[int, int], int] = defaultdict(int)
         # Memos of pure functions that every click of a batch would otherwise recompute.
-        self.rates: dict[tuple[int, int, str | None, str | None], tuple[int, int]] = {}
+        self.rates: dict[tuple[int, Tier, str | None, str | None], tuple[int, int]] = {}
         self.days: dict[tuple[str, int], date] = {}
         self.maturities: dict[tuple[int, datetime], datetime] = {}
 
@@ -215,12 +215,12 @@ class Context:
                     self.influencer_spent[pair] = spent.get(pair, 0)
 
     def rate(self, info: CampaignInfo, click: BillableClick) -> tuple[int, int]:
-        """(price, payout) in minor units of a click (`rates.rate_for`, memoised by campaign,
-        influencer, network and country: the influencer's tier is fixed for the call)."""
-        key = (info.id, click.influencer_id, click.network, click.country)
+        """(price, payout) in minor units of a click (`rates.rate_for`, memoised)."""
+        tier = self.tiers.get(click.influencer_id) or self.tier(click.influencer_id)
+        key = (info.id, tier, click.network, click.country)
         found = self.rates.get(key)
         if found is None:
-            rate = rate_for(info.card, self.tier(click.influencer_id), click.network, click.country)
+            rate = rate_for(info.card, tier, click.network, click.country)
             found = self.rates[key] = (rate.price.minor, rate.payout.minor)
         return found
 
