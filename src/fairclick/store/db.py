@@ -11,6 +11,13 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+SQLITE_CACHE_KIB = 65536
+"""Page cache per connection, in KiB (SQLite's default is 2,000). The worker's batch dirties
+the clicks table and its indexes, the journal it reads and the ledger's tables: with the
+default cache it spills and re-reads their pages within the batch (300k demo clicks: the
+worker's clicks step 21.2 -> 17.2 us per click, billing 19.1 -> 17.5). Memory is taken only as
+pages are read, up to this bound."""
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -18,6 +25,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 
