@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Engine
@@ -226,7 +227,7 @@ class JournalWriter:
         try:
             if self.sqlite and len(rows) <= ROWS_PER_STATEMENT:
                 # One statement: its own transaction, committed within this call (autocommit).
-                cursor.execute(insert_sql("sqlite", len(rows)), [v for row in rows for v in row])
+                cursor.execute(insert_sql("sqlite", len(rows)), list(chain.from_iterable(rows)))
                 return
             if self.sqlite:
                 cursor.execute("BEGIN IMMEDIATE")
@@ -236,7 +237,7 @@ class JournalWriter:
             # around every statement step, and each re-take waits for the busy event loop.
             for start in range(0, len(rows), ROWS_PER_STATEMENT):
                 chunk = rows[start : start + ROWS_PER_STATEMENT]
-                params = [value for row in chunk for value in row]
+                params = list(chain.from_iterable(chunk))
                 cursor.execute(insert_sql(self._dialect, len(chunk)), params)
             if self.sqlite:
                 cursor.execute("COMMIT")
