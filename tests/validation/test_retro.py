@@ -4,6 +4,7 @@ organic traffic of the same volume."""
 from __future__ import annotations
 
 import itertools
+import json
 import random
 from datetime import timedelta
 from typing import Any
@@ -120,6 +121,25 @@ def test_click_farm_regular_timing() -> None:
     found = click_farm(rows(**data))
     assert {r.click_id for r in found} == {f"r{j}" for j in range(30)}
     assert found[0].evidence["click_farm"]["signal"] == "regular intervals from one subnet"
+
+
+def test_click_farm_clicks_in_one_microsecond_have_json_evidence() -> None:
+    # Every gap zero: the coefficient of variation is undefined, stored as null (a NaN would be
+    # refused by PostgreSQL's jsonb and written as invalid JSON by json.dumps).
+    data = organic(60, 3, seed=4)
+    n0 = len(data["click_id"])
+    for j in range(40):
+        data["click_id"].append(f"z{j}")
+        data["ts"].append(T0 + timedelta(minutes=30))
+        data["link"].append(f"link:{100 + j % 20}")
+        data["visitor_key"].append(f"h:z{j}")
+        data["ip_prefix"].append("185.220.101.0/24")
+    influencers = [1] * n0 + [10 + j % 7 for j in range(40)]
+    found = click_farm(rows(**data, influencer_id=influencers))
+    assert {r.click_id for r in found} == {f"z{j}" for j in range(40)}
+    evidence = found[0].evidence["click_farm"]
+    assert evidence["gap_cv"] is None
+    json.dumps(evidence, allow_nan=False)
 
 
 def test_click_ring_visitors_clicking_each_others_links() -> None:

@@ -107,7 +107,10 @@ def _farms(valid: pl.DataFrame, settings: FarmSettings) -> pl.DataFrame:
             pl.col("link").n_unique().alias("links"),
             pl.col("owner").n_unique().alias("influencers"),
             pl.col("visitor_key").n_unique().alias("visitors"),
-            (pl.col("gap_us").std() / pl.col("gap_us").mean()).alias("gap_cv"),
+            # Undefined (null, never NaN: evidence is JSON) when every gap is zero.
+            pl.when(pl.col("gap_us").mean() > 0)
+            .then(pl.col("gap_us").std() / pl.col("gap_us").mean())
+            .alias("gap_cv"),
             (pl.col("gap_us").mean() / 1e6).alias("mean_gap_seconds"),
         )
     )
