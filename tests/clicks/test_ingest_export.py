@@ -35,6 +35,7 @@ from fairclick.clicks.worker import ClickWorker
 from fairclick.domain.click import ClickEvent
 from fairclick.domain.errors import NotFound
 from fairclick.influencers.models import Influencer
+from tests.cli.conftest import Cli
 from tests.conftest import TestDb
 from tests.factories import TEST_SECRET, load_world
 
@@ -272,3 +273,20 @@ def test_ingest_then_export_round_trips_100000_records(sqlite_db: TestDb, tmp_pa
     ids = [orjson.loads(line)["id"] for line in out.read_bytes().splitlines()]
     assert len(ids) == 100_000
     assert ids == [f"ext-{n}" for n in range(100_000)]
+
+
+def test_export_command_writes_the_rows_and_refuses_an_unknown_campaign(
+    test_db: TestDb, tmp_path: Path
+) -> None:
+    load_world(test_db.db)
+    ingest(test_db.db, [_record(n) for n in range(9)], _worker(test_db.db, _Judging()))
+    cli = Cli(env={"FAIRCLICK_DATABASE_URL": test_db.url, "FAIRCLICK_SECRET_KEY": TEST_SECRET})
+    expected = io.BytesIO()
+    write_jsonl(iter_clicks(test_db.db, "primaire-ou-voter"), expected)
+    out = tmp_path / "clicks.jsonl"
+    cli.ok("export", "clicks", "--campaign", "primaire-ou-voter", "--out", str(out))
+    assert out.read_bytes() == expected.getvalue() and expected.getvalue().count(b"\n") == 9
+
+    missing = tmp_path / "none.jsonl"
+    error = cli.fails("export", "clicks", "--campaign", "nope", "--out", str(missing))
+    assert "nope" in error and not missing.exists()

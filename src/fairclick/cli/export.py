@@ -7,18 +7,21 @@ import itertools
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 import typer
 
 from fairclick.cli.common import database, fail, handled
 from fairclick.clicks.export import (
     ExportFormat,
+    click_frames,
     iter_clicks,
     write_csv,
-    write_jsonl,
+    write_jsonl_frames,
     write_parquet,
 )
+
+_T = TypeVar("_T")
 
 export_app = typer.Typer(help="Export data.", no_args_is_help=True)
 
@@ -36,16 +39,22 @@ def export_clicks(
     if fmt == ExportFormat.PARQUET and out is None:
         raise fail("--format parquet needs --out FILE")
     with handled():
+        if fmt == ExportFormat.JSONL:  # written by Polars a frame at a time
+            parts = click_frames(database(), campaign)
+            head = next(parts, None)  # fail on a bad --campaign before creating the file
+            try:
+                with _binary(out) as handle:
+                    write_jsonl_frames(_chain(head, parts), handle)
+            except OSError as exc:
+                raise fail(f"{out or 'stdout'}: cannot write: {exc.strerror}") from None
+            return
         rows = iter_clicks(database(), campaign)
-        first = next(rows, None)  # fail on a bad --campaign before creating the file
+        first = next(rows, None)
         stream = _chain(first, rows)
         try:
             if fmt == ExportFormat.PARQUET:
                 assert out is not None
                 write_parquet(stream, out)
-            elif fmt == ExportFormat.JSONL:
-                with _binary(out) as handle:
-                    write_jsonl(stream, handle)
             else:
                 with _text(out) as handle:
                     write_csv(stream, handle)
@@ -53,9 +62,7 @@ def export_clicks(
             raise fail(f"{out or 'stdout'}: cannot write: {exc.strerror}") from None
 
 
-def _chain(
-    first: dict[str, Any] | None, rest: Iterator[dict[str, Any]]
-) -> Iterator[dict[str, Any]]:
+def _chain(first: _T | None, rest: Iterator[_T]) -> Iterator[_T]:
     if first is None:
         return iter(())
     return itertools.chain([first], rest)
