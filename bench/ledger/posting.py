@@ -1,10 +1,11 @@
-"""How fast the ledger bills valid clicks (per-click spend counters + one entry each).
+"""How fast the ledger bills valid clicks, in batches as the worker posts them.
 
     .venv/bin/python -m bench.ledger.posting [--clicks 5000] [--batch 500] [--url sqlite:///…]
 
 Builds a fresh database (a temporary SQLite file unless --url names an empty PostgreSQL
 schema), one campaign and 20 influencers, then bills the clicks in batches, one transaction
-per batch as the worker does, and prints clicks per second.
+per batch as the worker does (a posting per click, a CLICK entry per influencer per batch),
+and prints clicks per second.
 """
 
 from __future__ import annotations
