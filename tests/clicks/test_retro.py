@@ -350,3 +350,13 @@ def test_invalidate_refreshes_the_clicks_the_session_had_loaded(test_db: TestDb)
             ["burst"],
         )
         assert change.evidence == {"z": 9.5}
+
+
+def test_the_window_is_read_through_the_campaign_time_index(sqlite_db: TestDb) -> None:
+    # A live worker analyses a recent window every few minutes: it must not scan every click.
+    query = retro.window_query(datetime(2025, 11, 1, tzinfo=UTC), datetime(2025, 11, 2, tzinfo=UTC))
+    sql = str(query.compile(sqlite_db.db.engine, compile_kwargs={"literal_binds": True}))
+    with sqlite_db.db.engine.connect() as conn:
+        plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "USING INDEX ix_clicks_campaign_ts" in plan, plan
+    assert "SCAN clicks" not in plan, plan
