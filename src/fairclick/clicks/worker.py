@@ -30,7 +30,7 @@ from fairclick.domain.click import BillableClick, ClickEvent
 from fairclick.domain.clock import Clock, system_clock
 from fairclick.domain.reasons import Verdict
 from fairclick.journal import repository as journal_repo
-from fairclick.journal.rows import row_to_event
+from fairclick.journal.rows import rows_to_events
 from fairclick.moderation.service import held_among
 from fairclick.store import Database
 
@@ -102,7 +102,7 @@ class ClickWorker:
                     rows = journal_repo.fetch_after(conn, last, limit=self.batch_size, upto=upto)
                     if not rows:
                         return BatchResult(last_seq=last)
-                    events = sorted((row_to_event(r) for r in rows), key=lambda e: e.ts)
+                    events = sorted(rows_to_events(rows), key=lambda e: e.ts)
                 now = self.clock.now() if self.clock is not None else events[-1].ts
                 with stage("validate"):
                     decisions = self.validator.validate(
