@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from fairclick.cli.common import batch_process
-from fairclick.clicks.ingest import parse_record
+from fairclick.clicks.ingest import RecordParser
 from fairclick.clicks.pipeline import default_biller, default_validator
 from fairclick.clicks.timing import StageTimes
 from fairclick.clicks.worker import ClickWorker
@@ -60,7 +60,8 @@ def main() -> None:
     cache = LinkCache(db.engine)
     cache.load()
     with times.stage("parse"), Path(sim.clicks_path).open("rb") as lines:
-        rows = [parse_record(line, cache) for line in lines if line.strip()]
+        parse = RecordParser(cache).parse  # one parser: it remembers what repeats in the log
+        rows = [parse(line) for line in lines if line.strip()]
     with times.stage("journal append"):
         for start in range(0, len(rows), args.batch):
             with db.engine.begin() as conn:
