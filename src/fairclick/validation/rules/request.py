@@ -227,13 +227,28 @@ def automation(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     hits: Hits = batch.shared(
         _of_category(batch, "automation"), "ua", lambda i: Hit("certain", _ua_evidence(batch, i))
     )
-    headers = batch.columns.headers
+    headers, agents = batch.columns.headers, batch.columns.user_agent
     hinted = False
+    # `client_hint_problems` is a function of the user agent, the three hint headers and
+    # whether some header name says webdriver or selenium: worked out once per such key.
+    seen: dict[tuple[str, str, str, str, bool], list[str]] = {}
     for i in _of_category(batch, "browser").tolist():
-        if not headers[i]:
+        sent = headers[i]
+        if not sent:
             continue
-        problems = client_hint_problems(batch, i)
+        names = "\0".join(sent)
+        key = (
+            agents[i],
+            sent.get("sec-ch-ua", ""),
+            sent.get("sec-ch-ua-platform", ""),
+            sent.get("sec-ch-ua-mobile", ""),
+            "webdriver" in names or "selenium" in names,
+        )
+        problems = seen.get(key)
+        if problems is None:
+            problems = seen[key] = client_hint_problems(batch, i)
         if problems:
+            problems = list(problems)  # each hit its own evidence
             certain = any("HeadlessChrome" in p or "webdriver" in p for p in problems)
             hits[i] = Hit(
                 "certain" if certain else "strong",
