@@ -35,8 +35,10 @@ NOT_APPLIED_WHY = {
     Reason.INCITED.value: "needs the posts that carried the links",
     Reason.LOW_ENGAGEMENT.value: "needs the landing-page beacon",
 }
-# What is kept of each request until the end of the log. Repeated strings are categorical;
-# `realtime` holds the engine's reason codes joined by commas (few distinct combinations).
+# What is kept of each request until the end of the log (82 -> 54 bytes a line on the audit
+# bench). Repeated strings are categorical, the visitor key too (a visitor clicks several times;
+# 32 bytes a line as a string); `realtime` holds the engine's reason codes joined by commas (few
+# distinct combinations).
 COMPACT: dict[str, pl.DataType] = {
     "file_no": pl.Int32(),
     "line_no": pl.Int64(),
@@ -44,7 +46,7 @@ COMPACT: dict[str, pl.DataType] = {
     "path": pl.Categorical(),
     "user_agent": pl.Categorical(),
     "referer": pl.Categorical(),
-    "visitor_key": pl.String(),
+    "visitor_key": pl.Categorical(),
     "ip_prefix": pl.Categorical(),
     "asn": pl.Int64(),
     "as_org": pl.Categorical(),
@@ -217,7 +219,7 @@ def apply_retro(decided: pl.DataFrame) -> pl.DataFrame:
         ),
         pl.lit(None, pl.Int64).alias("campaign_id"),
         pl.lit(None, pl.Int64).alias("influencer_id"),
-        "visitor_key",
+        pl.col("visitor_key").cast(pl.String),
         pl.col("ip_prefix").cast(pl.String),
         "asn",
         pl.col("device").cast(pl.String),
