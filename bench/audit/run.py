@@ -3,8 +3,10 @@
 Prints the audit's time beside the time Polars alone takes to read and parse the same file
 (regex extraction of the combined format and timestamp parsing), measured in the same run, in
 wall seconds and in CPU seconds (all threads; steadier on a shared machine), then the engine's
-CPU seconds per step. The process is tuned as `fairclick audit` tunes it (the collector's first
-threshold, `fairclick.cli.common.batch_process`) unless --gc-default.
+CPU seconds per step and the audit's own peak RSS (the high-water mark is reset before it, so
+the log's generation and the bare read do not count; Linux). The process is tuned as
+`fairclick audit` tunes it (the collector's first threshold, `fairclick.cli.common.batch_process`)
+unless --gc-default. With --keep, a log of that many lines already in the folder is reused.
 
     .venv/bin/python bench/audit/run.py [--lines 1000000] [--keep DIR] [--gc-default]
 """
@@ -139,19 +141,24 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     log = folder / "access.log"
     t = time.perf_counter()
-    generate(log, args.lines)
-    print(
-        f"generated {args.lines:,} lines ({log.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - t:.1f} s"
-    )
+    if args.keep and _line_count(log) == args.lines:
+        print(f"reused {log} ({args.lines:,} lines, {log.stat().st_size / 2**20:.0f} MiB)")
+    else:
+        generate(log, args.lines)
+        print(
+            f"generated {args.lines:,} lines ({log.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - t:.1f} s"
+        )
     bare, bare_cpu, rows = bare_read(log)
     print(f"polars read + parse alone: {bare:.2f} s, {bare_cpu:.2f} CPU-s ({rows:,} rows)")
     validator = Validator(secret_key="bench-secret-key-0123456789", data_dir=Path("var/data"))
     validator.clock = time.process_time  # per-step CPU time: the machine may be shared
     if not args.gc_default:
         batch_process()
+    before = _reset_peak_rss()
     t, cpu = time.perf_counter(), time.process_time()
     summary = run_audit([log], AuditOptions(), validator)
     audit, audit_cpu = time.perf_counter() - t, time.process_time() - cpu
+    peak = _peak_rss()
     print(
         f"fairclick audit: {audit:.2f} s, {audit_cpu:.2f} CPU-s for {summary.total:,} requests "
         f"({summary.total / audit:,.0f} lines/s), valid share {summary.valid_share:.1%}"
@@ -168,6 +175,44 @@ def main() -> None:
     steps = sorted(validator.metrics.step_seconds.items(), key=lambda kv: -kv[1])[:8]
     print("engine steps (CPU s): " + ", ".join(f"{k} {v:.1f}" for k, v in steps))
     print(f"engine total (CPU s): {sum(validator.metrics.step_seconds.values()):.1f}")
+    if peak is not None:
+        print(
+            f"audit peak RSS: {peak / 2**20:,.0f} MiB (RSS before the audit {before / 2**20:,.0f}"
+            f" MiB; {(peak - before) / summary.total if summary.total else 0:,.0f} bytes per line)"
+        )
+
+
+def _line_count(path: Path) -> int:
+    if not path.is_file():
+        return -1
+    with path.open("rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 24), b""))
+
+
+def _status(field: str) -> int | None:
+    """A field of /proc/self/status in bytes (None off Linux)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _reset_peak_rss() -> int:
+    """Reset the process's RSS high-water mark (Linux: clear_refs 5); the RSS now."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        pass
+    return _status("VmRSS") or 0
+
+
+def _peak_rss() -> int | None:
+    return _status("VmHWM")
 
 
 if __name__ == "__main__":
