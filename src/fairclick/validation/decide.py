@@ -80,13 +80,9 @@ class DecisionBuilder:
         # data and secret: returning visitors share one (frozen) object. Keyed by the visitor
         # key alone, the entry holding the address and agent it was built for (no key tuple
         # per click: fewer objects for the garbage collector).
-        # A missing one is made from the fields of its address and of its agent, each
-        # gathered once per object of the batch (clicks of one address or agent share it).
         cache = self._enrichments
         out = []
         columns = batch.columns
-        of_ip: dict[str, tuple[tuple[str, str], tuple[object, ...]]] = {}
-        of_ua: dict[str, tuple[object, ...]] = {}
         parsed_ip, ip_hash, ip_info, hosting, uas = (
             batch.parsed_ip,
             batch.ip_hash,
@@ -99,21 +95,13 @@ class DecisionBuilder:
         ):
             entry = cache.get(visitor)
             if entry is None or entry[0] != ip or entry[1] != agent:
-                info, ua = ip_info[i], uas[i]
-                address = of_ip.get(ip)
-                if address is None:
-                    parsed = parsed_ip[i]
-                    address = of_ip[ip] = (
-                        (parsed.prefix if parsed else "", ip_hash[i]),
-                        (info.country or None, info.asn or None, info.as_org or None,
-                         hosting[i] is not None),
-                    )  # fmt: skip
-                device = of_ua.get(agent)
-                if device is None:
-                    device = of_ua[agent] = (
-                        ua.browser, ua.browser_version, ua.os, ua.device, ua.bot_name,
-                    )  # fmt: skip
-                made = Enrichment(*address[0], visitor, *address[1], *device)  # type: ignore[arg-type]
+                info, ua, parsed = ip_info[i], uas[i], parsed_ip[i]
+                made = Enrichment(
+                    parsed.prefix if parsed else "", ip_hash[i], visitor,
+                    info.country or None, info.asn or None, info.as_org or None,
+                    hosting[i] is not None,
+                    ua.browser, ua.browser_version, ua.os, ua.device, ua.bot_name,
+                )  # fmt: skip
                 entry = cache[visitor] = (ip, agent, made)
             out.append(entry[2])
         return out
