@@ -57,11 +57,12 @@ class RingSettings:
     solo_influencers: int = 10
 
 
-def _components(edges: pl.DataFrame) -> dict[str, int]:
-    """Union-find over candidate pairs: visitor → component id."""
-    parent: dict[str, str] = {}
+def _components(edges: pl.DataFrame) -> dict[int, int]:
+    """Union-find over candidate pairs of visitor codes: visitor → component id (components
+    numbered in the order of their least visitor)."""
+    parent: dict[int, int] = {}
 
-    def find(x: str) -> str:
+    def find(x: int) -> int:
         while parent.get(x, x) != x:
             parent[x] = parent.get(parent[x], parent[x])
             x = parent[x]
@@ -71,7 +72,7 @@ def _components(edges: pl.DataFrame) -> dict[str, int]:
         ra, rb = find(a), find(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    roots: dict[str, int] = {}
+    roots: dict[int, int] = {}
     out = {}
     for node in sorted({n for pair in edges.iter_rows() for n in pair}):
         out[node] = roots.setdefault(find(node), len(roots))
@@ -81,19 +82,29 @@ def _components(edges: pl.DataFrame) -> dict[str, int]:
 def _lockstep_pairs(valid: pl.DataFrame, settings: RingSettings) -> pl.DataFrame:
     """(group, visitor_key, visitor_key_b, owner) for each influencer two candidates on
     different networks co-clicked less than `lockstep` apart."""
+    pairs, visitors, owners = _coded_pairs(valid, settings)
+    return pairs.select(
+        "group",
+        _decode("visitor_key", visitors),
+        _decode("visitor_key_b", visitors),
+        _decode("owner", owners),
+    )
+
+
+def _coded_pairs(
+    valid: pl.DataFrame, settings: RingSettings
+) -> tuple[pl.DataFrame, pl.Series, pl.Series]:
+    """`_lockstep_pairs` with visitors and owners as codes (`_code`), and the visitors' and
+    the owners' names of those codes (`_names`)."""
     reach = valid.group_by(["group", "visitor_key"]).agg(pl.col("owner").n_unique().alias("n"))
     candidates = reach.filter(pl.col("n") >= settings.min_influencers).select(
         ["group", "visitor_key"]
     )
     if candidates.is_empty():
-        return pl.DataFrame(
-            schema={
-                "group": pl.Int64,
-                "visitor_key": pl.Utf8,
-                "visitor_key_b": pl.Utf8,
-                "owner": pl.Utf8,
-            }
-        )
+        code = pl.UInt32
+        none = pl.Series(dtype=pl.Utf8)
+        schema = {"group": pl.Int64, "visitor_key": code, "visitor_key_b": code, "owner": code}
+        return pl.DataFrame(schema=schema), none, none
     step = int(settings.lockstep.total_seconds() * 1_000_000)
     mine = valid.join(candidates, on=["group", "visitor_key"])
     # The candidate's usual /24-/48: the one most of their clicks came from.
@@ -148,8 +159,8 @@ def _lockstep_pairs(valid: pl.DataFrame, settings: RingSettings) -> pl.DataFrame
     clicks = clicks.join(busy, on=keys, how="anti")
     # The join below holds every pair of clicks of a link less than two buckets apart (3.3 M
     # rows for 117,000 clicks on the audit bench's log): strings there cost 486 MiB. It joins
-    # integer codes instead, numbered in the strings' order (same `<`, same `!=`, null kept),
-    # and the pairs found are turned back into strings.
+    # integer codes instead, numbered in the strings' order (same `<`, same `!=`, null kept);
+    # the pairs found (1.1 M there) stay coded until the rings are known.
     coded = clicks.select(
         "group",
         *(_code(name) for name in ("link", "owner", "visitor_key", "network")),
@@ -174,13 +185,7 @@ def _lockstep_pairs(valid: pl.DataFrame, settings: RingSettings) -> pl.DataFrame
         .select(["group", "visitor_key", "visitor_key_b", "owner"])
         .unique()
     )
-    visitors = _names(clicks, "visitor_key")
-    return pairs.select(
-        "group",
-        _decode("visitor_key", visitors),
-        _decode("visitor_key_b", visitors),
-        _decode("owner", _names(clicks, "owner")),
-    )
+    return pairs, _names(clicks, "visitor_key"), _names(clicks, "owner")
 
 
 def _code(name: str) -> pl.Expr:
@@ -239,9 +244,11 @@ def _prune(pairs: pl.DataFrame, settings: RingSettings) -> pl.DataFrame:
     return pairs.clear()
 
 
-def _rings(pairs: pl.DataFrame, settings: RingSettings) -> pl.DataFrame:
+def _rings(
+    pairs: pl.DataFrame, visitors: pl.Series, owners: pl.Series, settings: RingSettings
+) -> pl.DataFrame:
     """(group, visitor_key, ring_id, ring_size, owner) for each member of a ring and each
-    influencer the ring co-clicked."""
+    influencer the ring co-clicked, from the coded pairs of `_coded_pairs`."""
     kept = _prune(pairs, settings)
     links = kept.select(["group", "visitor_key", "visitor_key_b"]).unique()
     members: list[dict[str, object]] = []
@@ -264,26 +271,29 @@ def _rings(pairs: pl.DataFrame, settings: RingSettings) -> pl.DataFrame:
         members,
         schema={
             "group": pl.Int64,
-            "visitor_key": pl.Utf8,
+            "visitor_key": pl.UInt32,
             "ring_id": pl.Utf8,
             "ring_size": pl.Int64,
         },
     )
     if ring.is_empty():
-        return ring.with_columns(pl.lit(None, pl.Utf8).alias("owner"))
+        return ring.with_columns(
+            pl.col("visitor_key").cast(pl.Utf8), pl.lit(None, pl.Utf8).alias("owner")
+        )
     # The ring's influencers: those its members co-clicked in lockstep; a group that shares
     # fewer than `ring_influencers` is friends of a few influencers, not an exchange.
-    owners = (
+    shared = (
         kept.join(ring.select(["group", "visitor_key", "ring_id"]), on=["group", "visitor_key"])
         .select(["ring_id", "owner"])
         .unique()
     )
     wide = (
-        owners.group_by("ring_id")
+        shared.group_by("ring_id")
         .agg(pl.len().alias("n"))
         .filter(pl.col("n") >= settings.ring_influencers)
     )
-    return ring.join(wide.select("ring_id"), on="ring_id").join(owners, on="ring_id")
+    found = ring.join(wide.select("ring_id"), on="ring_id").join(shared, on="ring_id")
+    return found.with_columns(_decode("visitor_key", visitors), _decode("owner", owners))
 
 
 def click_ring(
@@ -296,7 +306,7 @@ def click_ring(
         return []
     group = pl.col("campaign_id").fill_null(-1) if platform else pl.lit(-1, pl.Int64)
     valid = valid.with_columns(group.alias("group"))
-    rings = _rings(_lockstep_pairs(valid, settings), settings)
+    rings = _rings(*_coded_pairs(valid, settings), settings)
     per_member = valid.group_by(["group", "visitor_key"]).agg(
         pl.col("owner").n_unique().alias("owners")
     )
