@@ -106,6 +106,8 @@ def _coded_pairs(
         schema = {"group": pl.Int64, "visitor_key": code, "visitor_key_b": code, "owner": code}
         return pl.DataFrame(schema=schema), none, none
     step = int(settings.lockstep.total_seconds() * 1_000_000)
+    # Only what the pairs are made of is carried through the joins below.
+    valid = valid.select("group", "visitor_key", "ip_prefix", "link", "owner", "ts")
     mine = valid.join(candidates, on=["group", "visitor_key"])
     # The candidate's usual /24-/48: the one most of their clicks came from.
     network = (
