@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from fairclick.audit.decisions import DECISION_COLUMNS, DecisionsFileError, decisions_format
-from fairclick.audit.events import build_events, frame_columns, frame_events
+from fairclick.audit.events import frame_columns, frame_events
 from fairclick.audit.readers import ParseStats, read_logs
 from fairclick.audit.service import AuditOptions, run_audit
 from fairclick.cli.main import app
-from fairclick.domain.click import ClickEvent
+from fairclick.domain.click import ClickEvent, build_events
 from fairclick.validation.columns import ClickColumns
 from fairclick.validation.engine import Validator
 from tests.audit.test_audit import _log

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
 from types import MappingProxyType
 from typing import Any
 
@@ -66,6 +69,47 @@ class ClickEvent:
             "status": self.status,
             "path": self.path,
         }
+
+
+# Many events at once (a journal batch, an audit chunk): a frozen dataclass's `__init__` sets
+# each of its eighteen fields through `object.__setattr__`, about 6 µs per event. The slots' own
+# descriptors set them instead, one field at a time over the whole batch (C-level `map`), which
+# gives equal objects for about a third of that.
+_FIELDS = dataclasses.fields(ClickEvent)
+# Each slot's descriptor sets the value without going through the frozen `__setattr__`.
+_SETTERS: dict[str, Callable[[ClickEvent, Any], None]] = {
+    f.name: ClickEvent.__dict__[f.name].__set__ for f in _FIELDS
+}
+_REQUIRED = frozenset(
+    f.name
+    for f in _FIELDS
+    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+)
+
+
+def _default(f: dataclasses.Field[Any]) -> Any:
+    # Defaults are immutable (None, numbers, strings, an empty read-only mapping): one value
+    # can be shared by every event, as `__init__` itself shares `_EMPTY`.
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    return f.default_factory()  # type: ignore[operator]
+
+
+_DEFAULTS = {f.name: _default(f) for f in _FIELDS if f.name not in _REQUIRED}
+
+
+def build_events(columns: Mapping[str, Iterable[Any]], n: int) -> list[ClickEvent]:
+    """`n` events from columns named like `ClickEvent`'s fields (each of length `n`); fields
+    without a column get their default. Equal to `ClickEvent(**row)` for each row."""
+    missing = _REQUIRED - set(columns)
+    if missing:
+        raise ValueError(f"events need the columns {sorted(missing)}")
+    events: list[ClickEvent] = list(map(ClickEvent.__new__, repeat(ClickEvent, n)))
+    for f in _FIELDS:
+        values = columns.get(f.name)
+        setter = _SETTERS[f.name]
+        deque(map(setter, events, repeat(_DEFAULTS[f.name]) if values is None else values), 0)
+    return events
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from fairclick.domain.click import ClickEvent
+from fairclick.domain.click import ClickEvent, build_events
 
 COLUMNS = (
     "click_id",
@@ -282,10 +282,6 @@ _EVENT_FIELDS = (  # ClickEvent field ← its index in READ_COLUMNS
 def rows_to_events(rows: Sequence[Any]) -> list[ClickEvent]:
     """`row_to_event` of each row, built a field at a time over the whole batch (half the CPU
     of one `ClickEvent(...)` call per row)."""
-    # Imported here: `audit.events` brings Polars, which the redirect (it imports this module
-    # for `headers_json`) does not need.
-    from fairclick.audit.events import build_events
-
     if not rows:
         return []
     columns = list(zip(*rows, strict=True))
