@@ -28,7 +28,6 @@ from fairclick.ledger.models import ClickPosting
 from fairclick.ledger.posting import bill_clicks, hold, mature, reverse_click
 from fairclick.links.models import Link
 from fairclick.moderation import service as moderation
-from fairclick.validation.retro import REQUIRED
 from tests.conftest import TestDb
 from tests.factories import TEST_SECRET, example_world, load_world
 from tests.ledger.conftest import START as LEDGER_START
@@ -276,16 +275,7 @@ def _reference_frame(session: Session, since: datetime, until: datetime) -> pl.D
         .where(Click.ts >= since, Click.ts < until, Click.status == 302)
     ).all()  # fmt: skip
     schema = {**retro._SCHEMA, "reach": pl.Int64}
-    frame = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
-    return frame.with_columns(
-        pl.when(pl.col("link_id").is_not_null())
-        .then(pl.lit("link:") + pl.col("link_id").cast(pl.String))
-        .otherwise(pl.lit("code:") + pl.col("code"))
-        .alias("link"),
-        pl.concat_str(
-            [pl.col(c).fill_null("None") for c in ("browser", "os", "device")], separator="/"
-        ).alias("device"),
-    ).select([*REQUIRED, "reach"])
+    return retro.detector_input(pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row"))
 
 
 def test_the_retro_input_is_what_the_typed_query_reads(test_db: TestDb, tmp_path: Path) -> None:

@@ -82,18 +82,19 @@ def _frame(session: Session, since: datetime, until: datetime) -> pl.DataFrame:
     frame = frames.frame(session.connection(), query, _SCHEMA).join(
         reach, on="influencer_id", how="left", maintain_order="left"
     )
-    return frame.with_columns(
+    return detector_input(frame)
+
+
+def detector_input(stored: pl.DataFrame) -> pl.DataFrame:
+    """The detectors' columns (`REQUIRED` and `reach`) from stored click columns (`_SCHEMA`
+    and `reach`): the link as the engine scopes it, and one device string."""
+    return stored.with_columns(
         pl.when(pl.col("link_id").is_not_null())
         .then(pl.lit("link:") + pl.col("link_id").cast(pl.String))
         .otherwise(pl.lit("code:") + pl.col("code"))
         .alias("link"),
         pl.concat_str(
-            [
-                pl.col("browser").fill_null("None"),
-                pl.col("os").fill_null("None"),
-                pl.col("device").fill_null("None"),
-            ],
-            separator="/",
+            [pl.col(c).fill_null("None") for c in ("browser", "os", "device")], separator="/"
         ).alias("device"),
     ).select([*REQUIRED, "reach"])
 
