@@ -143,10 +143,18 @@ def summarise(decided: pl.DataFrame) -> AuditSummary:
         "user_agents": _top(invalid_rows, "user_agent", "user_agent"),
         "referers": _top(invalid_rows, "referer", "referer"),
     }
+    # Counted per path as read (categorical in an audit: no string a row), then per path
+    # without its query.
     paths = (
-        decided.with_columns(pl.col("path").str.split("?").list.first().alias("p"))
-        .group_by("p")
+        decided.group_by("path")
         .agg(pl.len().alias("total"), (pl.col("verdict") == "valid").sum().alias("valid"))
+        .select(
+            pl.col("path").cast(pl.String).str.split("?").list.first().alias("p"),
+            "total",
+            "valid",
+        )
+        .group_by("p")
+        .agg(pl.col("total").sum(), pl.col("valid").sum())
         .sort(["total", "p"], descending=[True, False])
         .head(20)
     )

@@ -42,13 +42,23 @@ def valid_only(clicks: pl.DataFrame) -> pl.DataFrame:
     missing = [c for c in REQUIRED if c not in clicks.columns]
     if missing:
         raise RetroInputError(f"retro-analysis needs columns {missing}")
-    # "owner": whose link it is (the influencer), or the URL path itself without a platform.
-    return clicks.filter(pl.col("verdict") == "valid").with_columns(
-        pl.coalesce(
-            pl.lit("i:") + pl.col("influencer_id").cast(pl.Utf8),
-            pl.lit("p:") + pl.col("link"),
-        ).alias("owner")
+    # "owner": whose link it is (the influencer), or the URL path itself without a platform,
+    # as an integer (the detectors only compare owners and count them): the influencer's id,
+    # or minus one minus the link's code. A string column per detector was 1M strings a copy
+    # on the 1,000,000-line audit.
+    valid = clicks.filter(pl.col("verdict") == "valid")
+    return valid.with_columns(
+        pl.coalesce(pl.col("influencer_id"), -1 - link_code(valid.schema["link"])).alias("owner")
     )
+
+
+def link_code(dtype: pl.DataType) -> pl.Expr:
+    """An integer per distinct link (equal links, equal codes): a categorical's own code, or
+    the dense rank of the strings."""
+    link = pl.col("link")
+    if isinstance(dtype, (pl.Categorical, pl.Enum)):
+        return link.to_physical().cast(pl.Int64)
+    return link.rank("dense").cast(pl.Int64)
 
 
 def to_reverdicts(

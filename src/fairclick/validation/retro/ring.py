@@ -102,9 +102,12 @@ def _coded_pairs(
     )
     if candidates.is_empty():
         code = pl.UInt32
-        none = pl.Series(dtype=pl.Utf8)
         schema = {"group": pl.Int64, "visitor_key": code, "visitor_key_b": code, "owner": code}
-        return pl.DataFrame(schema=schema), none, none
+        return (
+            pl.DataFrame(schema=schema),
+            pl.Series(dtype=valid.schema["visitor_key"]),
+            pl.Series(dtype=valid.schema["owner"]),
+        )
     step = int(settings.lockstep.total_seconds() * 1_000_000)
     # Only what the pairs are made of is carried through the joins below.
     valid = valid.select("group", "visitor_key", "ip_prefix", "link", "owner", "ts")
@@ -130,10 +133,9 @@ def _coded_pairs(
         .filter(pl.col("visitors") >= settings.crowded_network)
         .select("group", pl.col("ip_prefix").alias("network"))
     )
-    network = network.filter(pl.col("visitor_key").str.starts_with("v:")).vstack(
-        network.filter(~pl.col("visitor_key").str.starts_with("v:")).join(
-            crowded, on=["group", "network"], how="anti"
-        )
+    first_party = _first_party(pl.col("visitor_key"))
+    network = network.filter(first_party).vstack(
+        network.filter(~first_party).join(crowded, on=["group", "network"], how="anti")
     )
     clicks = (
         mine.join(network, on=["group", "visitor_key"])
@@ -188,6 +190,11 @@ def _coded_pairs(
         .unique()
     )
     return pairs, _names(clicks, "visitor_key"), _names(clicks, "owner")
+
+
+def _first_party(visitor_key: pl.Expr) -> pl.Expr:
+    """A first-party visitor id ("v:"), whether the keys are strings or categorical."""
+    return visitor_key.cast(pl.Utf8).str.starts_with("v:")
 
 
 def _code(name: str) -> pl.Expr:
@@ -250,7 +257,8 @@ def _rings(
     pairs: pl.DataFrame, visitors: pl.Series, owners: pl.Series, settings: RingSettings
 ) -> pl.DataFrame:
     """(group, visitor_key, ring_id, ring_size, owner) for each member of a ring and each
-    influencer the ring co-clicked, from the coded pairs of `_coded_pairs`."""
+    influencer the ring co-clicked, from the coded pairs of `_coded_pairs` (visitors and
+    owners of the dtypes of `visitors` and `owners`)."""
     kept = _prune(pairs, settings)
     links = kept.select(["group", "visitor_key", "visitor_key_b"]).unique()
     members: list[dict[str, object]] = []
@@ -280,7 +288,7 @@ def _rings(
     )
     if ring.is_empty():
         return ring.with_columns(
-            pl.col("visitor_key").cast(pl.Utf8), pl.lit(None, pl.Utf8).alias("owner")
+            pl.col("visitor_key").cast(visitors.dtype), pl.lit(None, owners.dtype).alias("owner")
         )
     # The ring's influencers: those its members co-clicked in lockstep; a group that shares
     # fewer than `ring_influencers` is friends of a few influencers, not an exchange.
@@ -340,7 +348,7 @@ def _solo(valid: pl.DataFrame, settings: RingSettings, platform: bool) -> pl.Dat
     visitor ids only on the platform (an address + user agent key may be a whole campus);
     in an audit, where logs carry no cookie, every key."""
     if platform:
-        valid = valid.filter(pl.col("visitor_key").str.starts_with("v:"))
+        valid = valid.filter(_first_party(pl.col("visitor_key")))
     keyed = valid.with_columns(pl.col("ts").dt.truncate(settings.solo_window).alias("window"))
     keys = ["group", "window", "visitor_key"]
     lone = (
@@ -349,6 +357,6 @@ def _solo(valid: pl.DataFrame, settings: RingSettings, platform: bool) -> pl.Dat
         .filter(pl.col("owners") >= settings.solo_influencers)
     )
     return keyed.join(lone, on=keys).with_columns(
-        (pl.lit("solo:") + pl.col("visitor_key")).alias("ring_id"),
+        (pl.lit("solo:") + pl.col("visitor_key").cast(pl.Utf8)).alias("ring_id"),
         pl.lit(1, pl.Int64).alias("ring_size"),
     )
