@@ -137,8 +137,10 @@ def run_wrk(port: int, script: Path, seconds: int, connections: int, core: str) 
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     figures = {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        "p50": _ms(re.search(r"50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
-        "p99": _ms(re.search(r"99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        # the latency distribution's lines ("    99%   12.34ms"), not a "+/- Stdev" share
+        # that happens to end in 50% or 99%
+        "p50": _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
+        "p99": _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
         "errors": 0.0,
     }
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
