@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.factories import TEST_SECRET, example_world, load_world  # noqa: E402
 
+from fairclick.cli.common import batch_process  # noqa: E402
 from fairclick.clicks.models import Click  # noqa: E402
 from fairclick.clicks.pipeline import default_biller, default_validator  # noqa: E402
 from fairclick.clicks.worker import ClickWorker  # noqa: E402
@@ -248,6 +249,7 @@ def drain_worker(url: str, limit: int) -> tuple[int, int, float, str]:
     with db.engine.connect() as conn:
         backlog = int(conn.scalar(select(func.count()).select_from(JournalEntry)) or 0)
     settings = load_settings(database_url=url, secret_key=TEST_SECRET)
+    batch_process()  # the collector's thresholds `fairclick serve` runs its worker with
     worker = ClickWorker(
         db,
         default_validator(settings),
