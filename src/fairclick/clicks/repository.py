@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from itertools import chain
 from typing import Any
@@ -33,11 +33,6 @@ _ROWS_PER_STATEMENT = 500  # x 35 columns: PostgreSQL's multi-row insert, a stat
 _COUNTER_COLUMNS = ("scope", "scope_id", "hour", "slot", "raw", "valid", "invalid", "billed_minor")
 
 
-def _sqlite_time(ts: datetime) -> str:
-    # `sqlite_ts` without its conversions when `ts` is already UTC (as the journal gives it).
-    return ts.isoformat(" ", "microseconds")[:-6] if ts.tzinfo is UTC else sqlite_ts(ts)
-
-
 def _same(ts: datetime) -> datetime:
     return ts
 
@@ -45,7 +40,7 @@ def _same(ts: datetime) -> datetime:
 def time_param(dialect: str) -> Callable[[datetime], Any]:
     """How a UTC time column's value is handed to `dialect`'s driver by `insert_clicks` (on
     SQLite the text SQLAlchemy stores, so that rows written here read back through the ORM)."""
-    return _sqlite_time if dialect == "sqlite" else _same
+    return sqlite_ts if dialect == "sqlite" else _same
 
 
 @lru_cache(maxsize=64)

@@ -90,10 +90,11 @@ def insert_sql(dialect: str, rows: int = 1) -> str:
 
 def sqlite_ts(ts: datetime) -> str:
     """How SQLAlchemy stores an aware UTC datetime in SQLite (naive UTC text, microseconds),
-    so that rows written with plain SQL read back through the ORM unchanged."""
+    so that rows written with plain SQL read back through the ORM unchanged. Cut from the
+    aware text (no naive copy): every journal, click and ledger time goes through here."""
     if ts.tzinfo is not UTC:
         ts = ts.astimezone(UTC)
-    return ts.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return ts.isoformat(" ", "microseconds")[:26]
 
 
 def headers_json(headers: dict[str, str]) -> str:
@@ -123,17 +124,14 @@ def many_params(rows: Sequence[JournalRow], dialect: str) -> list[Params]:
         headers.append(text)
     columns[11] = headers
     if dialect == "sqlite":
-        columns[1] = [
-            ts.isoformat(" ", "microseconds")[:-6] if ts.tzinfo is UTC else sqlite_ts(ts)
-            for ts in columns[1]
-        ]
+        columns[1] = list(map(sqlite_ts, columns[1]))
         columns[19] = list(map(int, columns[19]))
     return list(zip(*columns, strict=True))
 
 
 class StoredRow(NamedTuple):
     """A journal entry as read back (field order = `READ_COLUMNS`; `ts` aware UTC, `headers`
-    a dict, `campaign_active` a bool), what `row_to_event` turns into a `ClickEvent`."""
+    a dict, `campaign_active` a bool), what `rows_to_events` turns into `ClickEvent`s."""
 
     seq: int
     click_id: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -131,9 +131,6 @@ def _temporal_positions(table: Table, columns: tuple[str, ...]) -> tuple[int, ..
 
 def _sqlite_value(value: Any) -> Any:
     if isinstance(value, datetime):
-        if value.tzinfo is UTC:
-            # `sqlite_ts` without the intermediate naive copy: the same text.
-            return value.isoformat(" ", "microseconds")[:26]
         return sqlite_ts(value)
     if isinstance(value, date):
         return value.isoformat()

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fairclick.domain.ids import new_click_id
-from fairclick.journal.rows import headers_json
+from fairclick.journal.rows import headers_json, sqlite_ts
 from fairclick.journal.writer import JournalUnavailable, JournalWriter
 from fairclick.redirect import pages
 from fairclick.redirect.bridge import ASGIApp, Receive, Scope, Send, asgi_over_rsgi
@@ -224,7 +224,7 @@ class RedirectApp:
             await writer.append_params(
                 (
                     new_click_id(),
-                    now.isoformat(" ", "microseconds")[:26] if writer.sqlite else now,
+                    sqlite_ts(now) if writer.sqlite else now,
                     "live",
                     code,
                     clean(path + "?" + query if query else path, MAX_PATH),
