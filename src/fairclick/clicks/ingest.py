@@ -150,21 +150,9 @@ class RecordParser:
             status = 405
         else:
             status = 302 if active or link.fallback else 410
-        # A value seen before is taken from its memo; the rest (None, not a string, new)
-        # goes through `_text`, in the reference's order of checks.
-        texts = self._texts
-        user_agent = record.get("user_agent")
-        user_agent = texts["user_agent"].get(user_agent) if type(user_agent) is str else None
-        if user_agent is None:
-            user_agent = self._text(record, "user_agent", MAX_UA)
-        referer = record.get("referer")
-        referer = texts["referer"].get(referer) if type(referer) is str else None
-        if referer is None:
-            referer = self._text(record, "referer", MAX_REFERER)
-        language = record.get("accept_language")
-        language = texts["accept_language"].get(language) if type(language) is str else None
-        if language is None:
-            language = self._text(record, "accept_language", MAX_LANGUAGE)
+        user_agent = self._text(record, "user_agent", MAX_UA)
+        referer = self._text(record, "referer", MAX_REFERER)
+        language = self._text(record, "accept_language", MAX_LANGUAGE)
         return _journal_row(
             (
                 new_click_id(),
