@@ -8,8 +8,8 @@ database (a temporary SQLite file unless --url names an empty PostgreSQL schema)
 the simulation and the loaded SQLite file are kept in DIR and reused by the next run (loading
 the world takes longer than what is measured). Then, timed apart: the file parsed chunk by
 chunk as `ingest` does, the chunks appended to the journal (one transaction each), and the
-journal read back in batches of --chunk as the worker reads it (`fetch_after`, then one
-`row_to_event` per row), without validation, and again with `rows_to_events`. Prints CPU seconds
+journal read back in batches of --chunk as the worker reads it (`fetch_after`, then
+`rows_to_events`), without validation. Prints CPU seconds
 and µs per click per step; --profile STEP prints cProfile's top functions (CPU time) for it.
 """
 
@@ -28,9 +28,8 @@ from fairclick.cli.common import batch_process
 from fairclick.clicks.ingest import IngestSummary, _chunks
 from fairclick.clicks.timing import StageTimes
 from fairclick.config import load_settings
-from fairclick.domain.click import ClickEvent
 from fairclick.journal import repository as journal_repo
-from fairclick.journal.rows import StoredRow, row_to_event, rows_to_events
+from fairclick.journal.rows import rows_to_events
 from fairclick.redirect.cache import LinkCache
 from fairclick.simulate.output import run as simulate
 from fairclick.simulate.scenario import load_scenario
@@ -38,7 +37,7 @@ from fairclick.store import Database
 from fairclick.store.migrate import upgrade
 from fairclick.world.loader import apply_world
 
-STEPS = ("parse", "journal append", "read journal", "read, batch events")
+STEPS = ("parse", "journal append", "read journal")
 
 
 def _prepare(folder: Path, clicks: int, url: str | None) -> tuple[Path, str]:
@@ -65,10 +64,6 @@ def _prepare(folder: Path, clicks: int, url: str | None) -> tuple[Path, str]:
     target = folder / "bench.db"
     shutil.copyfile(template, target)
     return clicks_path, f"sqlite:///{target}"
-
-
-def _one_by_one(rows: list[StoredRow]) -> list[ClickEvent]:
-    return [row_to_event(row) for row in rows]
 
 
 def main() -> None:
@@ -107,17 +102,15 @@ def main() -> None:
             with timed("journal append"), db.engine.begin() as conn:
                 journal_repo.append_rows(conn, chunk)
             profiles["journal append"].disable()
-    # As the worker reads today (one `row_to_event` per row), then with `rows_to_events`.
-    for step, to_events in (("read journal", _one_by_one), ("read, batch events", rows_to_events)):
-        last = 0
-        while True:
-            with timed(step), db.engine.connect() as conn:
-                rows = journal_repo.fetch_after(conn, last, limit=args.chunk)
-                to_events(rows)
-            profiles[step].disable()
-            if not rows:
-                break
-            last = rows[-1].seq
+    last = 0  # as the worker reads
+    while True:
+        with timed("read journal"), db.engine.connect() as conn:
+            rows = journal_repo.fetch_after(conn, last, limit=args.chunk)
+            rows_to_events(rows)
+        profiles["read journal"].disable()
+        if not rows:
+            break
+        last = rows[-1].seq
     print(f"ingest steps ({db.dialect}, {summary.records:,} records, chunks of {args.chunk})")
     print(f"  {'step':<20}{'wall s':>9}{'CPU s':>9}{'us/click CPU':>14}")
     for name, wall, cpu in times.rows():

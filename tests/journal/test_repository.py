@@ -16,7 +16,6 @@ from fairclick.journal.rows import (
     JournalRow,
     StoredRow,
     many_params,
-    row_to_event,
     rows_to_events,
     to_params,
 )
@@ -67,20 +66,26 @@ def test_append_then_fetch_reads_what_the_orm_reads(test_db: TestDb) -> None:
     assert [r.headers for r in read] == [r.headers for r in rows]
 
 
-def test_row_to_event_sets_each_field_from_its_column() -> None:
+def _reference_event(row: StoredRow) -> ClickEvent:
+    """The event of a row read back, by keyword from its named fields (null headers: {})."""
+    values = {f.name: getattr(row, f.name) for f in dataclasses.fields(ClickEvent)}
+    return ClickEvent(**values | {"headers": row.headers or {}})
+
+
+def test_rows_to_events_sets_each_field_from_its_column() -> None:
     values = {name: f"{name}-value" for name in READ_COLUMNS}
     row = StoredRow(**values)  # type: ignore[arg-type]
-    event = row_to_event(row)
+    [event] = rows_to_events([row])
     fields = [f.name for f in dataclasses.fields(ClickEvent)]
     assert event == ClickEvent(**{name: values[name] for name in fields})
-    assert row_to_event(row._replace(headers=None)).headers == {}
+    assert rows_to_events([row._replace(headers=None)])[0].headers == {}
 
 
-def test_rows_to_events_equals_row_to_event_of_each(test_db: TestDb) -> None:
+def test_rows_to_events_equals_one_event_per_row(test_db: TestDb) -> None:
     with test_db.db.engine.begin() as conn:
         repository.append_rows(conn, _rows())
     with test_db.db.engine.connect() as conn:
         read = repository.fetch_after(conn, 0, limit=5000)
     read[3] = read[3]._replace(headers=None)
-    assert rows_to_events(read) == [row_to_event(r) for r in read]
+    assert rows_to_events(read) == [_reference_event(r) for r in read]
     assert rows_to_events([]) == []

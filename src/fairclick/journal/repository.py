@@ -54,7 +54,7 @@ def fetch_after(
     conn: Connection, last_seq: int, *, limit: int, upto: int | None = None
 ) -> list[StoredRow]:
     """Up to `limit` entries after `last_seq` (and at most `upto`), in `seq` order, as
-    `StoredRow`s (what `row_to_event` unpacks). Read with the driver's cursor and converted a
+    `StoredRow`s (what `rows_to_events` unpacks). Read with the driver's cursor and converted a
     column at a time: the ORM's per-value type processing cost more than the rest of the read."""
     dialect = conn.dialect.name
     args = (last_seq, limit) if upto is None else (last_seq, upto, limit)
