@@ -9,8 +9,9 @@ groups and the cheaper each click's durability (ADR 0301).
 
 SQLite: the journal connection runs `synchronous=FULL` (a commit survives power loss, not just
 a crash of the process), and the WAL is copied back into the database by a thread of its own
-(`fairclick.journal.checkpoint`), not inside a group commit (ADR 0305). PostgreSQL: `synchronous_commit=on`, and each group holds a shared
-advisory lock so that the worker can compute a watermark below which no write is in flight
+(`fairclick.journal.checkpoint`), not inside a group commit (ADR 0305). PostgreSQL:
+`synchronous_commit=on`, and each group holds a shared advisory lock so that the worker can
+compute a watermark below which no write is in flight
 (`fairclick.journal.repository.safe_watermark`).
 """
 
