@@ -352,57 +352,14 @@ def spend_total(session: Session, campaign_id: int, amount: int, limit: int) -> 
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def spend_day(session: Session, campaign_id: int, day: date, amount: int, limit: int) -> bool:
-    """Add `amount` to the campaign's spend on `day` if it stays ≤ `limit`."""
-    insert_ignore(
-        session,
-        CampaignDailySpend.__table__,  # type: ignore[arg-type]
-        {"campaign_id": campaign_id, "day": day, "spent_minor": 0},
-        ["campaign_id", "day"],
-    )
-    result = session.execute(
-        update(CampaignDailySpend)
-        .where(
-            CampaignDailySpend.campaign_id == campaign_id,
-            CampaignDailySpend.day == day,
-            CampaignDailySpend.spent_minor + amount <= limit,
-        )
-        .values(spent_minor=CampaignDailySpend.spent_minor + amount)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def spend_influencer(
-    session: Session, campaign_id: int, influencer_id: int, amount: int, limit: int
-) -> bool:
-    """Add `amount` to the campaign's spend on one influencer if it stays ≤ `limit`."""
-    insert_ignore(
-        session,
-        CampaignInfluencerSpend.__table__,  # type: ignore[arg-type]
-        {"campaign_id": campaign_id, "influencer_id": influencer_id, "spent_minor": 0},
-        ["campaign_id", "influencer_id"],
-    )
-    result = session.execute(
-        update(CampaignInfluencerSpend)
-        .where(
-            CampaignInfluencerSpend.campaign_id == campaign_id,
-            CampaignInfluencerSpend.influencer_id == influencer_id,
-            CampaignInfluencerSpend.spent_minor + amount <= limit,
-        )
-        .values(spent_minor=CampaignInfluencerSpend.spent_minor + amount)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 def spend_many(
     session: Session, scope: str, increments: Sequence[tuple[int, Any, int, int]]
 ) -> bool:
-    """`spend_day` (scope `day`) or `spend_influencer` (scope `influencer`) for many rows at
-    once: (campaign id, day or influencer id, amount, limit) each, one INSERT of the missing
-    counters and one conditional UPDATE executed for all (a single driver call each). True when
-    every increment was applied, False when any would have passed its limit."""
+    """Add to the campaign's spend on a day (scope `day`) or on one influencer (scope
+    `influencer`), for many rows at once: (campaign id, day or influencer id, amount, limit)
+    each, each added only if it stays ≤ its limit; one INSERT of the missing counters and one
+    conditional UPDATE executed for all (a single driver call each). True when every increment
+    was applied, False when any would have passed its limit."""
     if not increments:
         return True
     table: Table
@@ -430,73 +387,13 @@ def spend_many(
     return int(result.rowcount) == len(increments)
 
 
-def unspend(
-    session: Session, campaign_id: int, influencer_id: int | None, day: date | None, amount: int
-) -> None:
-    """Give `amount` back to the campaign's spend counter and, when given, to the day's and the
-    influencer's (a reversal undoes all three; a refused cap undoes the ones already raised)."""
-    session.execute(
-        update(CampaignSpend)
-        .where(CampaignSpend.campaign_id == campaign_id)
-        .values(spent_minor=CampaignSpend.spent_minor - amount)
-        .execution_options(synchronize_session=False)
-    )
-    if day is not None:
-        session.execute(
-            update(CampaignDailySpend)
-            .where(CampaignDailySpend.campaign_id == campaign_id, CampaignDailySpend.day == day)
-            .values(spent_minor=CampaignDailySpend.spent_minor - amount)
-            .execution_options(synchronize_session=False)
-        )
-    if influencer_id is None:
-        return
-    session.execute(
-        update(CampaignInfluencerSpend)
-        .where(
-            CampaignInfluencerSpend.campaign_id == campaign_id,
-            CampaignInfluencerSpend.influencer_id == influencer_id,
-        )
-        .values(spent_minor=CampaignInfluencerSpend.spent_minor - amount)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def unspend_core(
-    conn: Connection, campaign_id: int, influencer_id: int | None, day: date | None, amount: int
-) -> None:
-    """`unspend` on a connection: Core statements, no ORM flush (reversals in bulk)."""
-    spend: Table = CampaignSpend.__table__  # type: ignore[assignment]
-    daily: Table = CampaignDailySpend.__table__  # type: ignore[assignment]
-    per_influencer: Table = CampaignInfluencerSpend.__table__  # type: ignore[assignment]
-    conn.execute(
-        update(spend)
-        .where(spend.c.campaign_id == campaign_id)
-        .values(spent_minor=spend.c.spent_minor - amount)
-    )
-    if day is not None:
-        conn.execute(
-            update(daily)
-            .where(daily.c.campaign_id == campaign_id, daily.c.day == day)
-            .values(spent_minor=daily.c.spent_minor - amount)
-        )
-    if influencer_id is not None:
-        conn.execute(
-            update(per_influencer)
-            .where(
-                per_influencer.c.campaign_id == campaign_id,
-                per_influencer.c.influencer_id == influencer_id,
-            )
-            .values(spent_minor=per_influencer.c.spent_minor - amount)
-        )
-
-
 def unspend_many(
     conn: Connection,
     totals: dict[int, int],
     days: dict[tuple[int, date], int],
     influencers: dict[tuple[int, int], int],
 ) -> None:
-    """`unspend_core` for many reversals at once: the amounts summed per campaign, per
+    """Give amounts back to the spend counters (reversals in bulk): summed per campaign, per
     (campaign, day) and per (campaign, influencer), one executemany UPDATE per counter table,
     rows in key order (so concurrent batches lock them in the same order)."""
     spend: Table = CampaignSpend.__table__  # type: ignore[assignment]
