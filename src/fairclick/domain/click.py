@@ -88,14 +88,17 @@ _REQUIRED = frozenset(
 
 
 def _default(f: dataclasses.Field[Any]) -> Any:
-    # Defaults are immutable (None, numbers, strings, an empty read-only mapping): one value
-    # can be shared by every event, as `__init__` itself shares `_EMPTY`.
     if f.default is not dataclasses.MISSING:
         return f.default
     return f.default_factory()  # type: ignore[operator]
 
 
-_DEFAULTS = {f.name: _default(f) for f in _FIELDS if f.name not in _REQUIRED}
+EVENT_DEFAULTS: Mapping[str, Any] = MappingProxyType(
+    {f.name: _default(f) for f in _FIELDS if f.name not in _REQUIRED}
+)
+"""`ClickEvent`'s default per optional field. They are immutable (None, numbers, strings, an
+empty read-only mapping): one value can be shared by every event of a batch, as `__init__`
+itself shares `_EMPTY`."""
 
 
 def build_events(columns: Mapping[str, Iterable[Any]], n: int) -> list[ClickEvent]:
@@ -108,7 +111,7 @@ def build_events(columns: Mapping[str, Iterable[Any]], n: int) -> list[ClickEven
     for f in _FIELDS:
         values = columns.get(f.name)
         setter = _SETTERS[f.name]
-        deque(map(setter, events, repeat(_DEFAULTS[f.name]) if values is None else values), 0)
+        deque(map(setter, events, repeat(EVENT_DEFAULTS[f.name]) if values is None else values), 0)
     return events
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Mapping, Sequence
-from dataclasses import MISSING, Field, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from itertools import compress
 from typing import Any
 
-from fairclick.domain.click import ClickEvent
+from fairclick.domain.click import EVENT_DEFAULTS, ClickEvent
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -110,19 +110,5 @@ class ClickColumns:
         return ClickColumns(**values)
 
 
-def _default(f: Field[Any]) -> Any:
-    # ClickEvent's defaults are immutable (None, numbers, strings, a read-only empty mapping):
-    # one value is shared by every row, as `ClickEvent.__init__` itself shares it.
-    if f.default is not MISSING:
-        return f.default
-    if f.default_factory is not MISSING:
-        return f.default_factory()
-    return MISSING
-
-
 _COLUMNS = tuple(f.name for f in fields(ClickColumns) if f.name != "events")
-_DEFAULTS = {
-    f.name: value
-    for f in fields(ClickEvent)
-    if f.name in _COLUMNS and (value := _default(f)) is not MISSING
-}
+_DEFAULTS = {name: value for name, value in EVENT_DEFAULTS.items() if name in _COLUMNS}
