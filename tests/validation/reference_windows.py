@@ -14,8 +14,9 @@ from typing import Any
 from fairclick.domain.click import ClickEvent
 from fairclick.domain.reasons import Reason
 from fairclick.validation.context import ValidationContext
+from fairclick.validation.decide import Outcomes
 from fairclick.validation.decisions import ClickDecision
-from fairclick.validation.engine import _YIELDS, PLATFORM_RULES, REQUEST_RULES, Validator
+from fairclick.validation.engine import _YIELDS, PIPELINE, PLATFORM_RULES, REQUEST_RULES, Validator
 from fairclick.validation.enrich.batch import EnrichedBatch, enrich
 from fairclick.validation.rules.request import Hit, Hits, missing_browser_headers
 from fairclick.validation.state.base import Entry, state_key
@@ -458,7 +459,10 @@ class ReferenceValidator(Validator):
         self.ref_state.commit(
             [(k, e, v) for k, (e, v) in view.dirty.items()], watermark, context.batch_seq
         )
-        decisions = self._decisions.build(batch, results, policies, allowed)
+        outcomes = Outcomes(PIPELINE, policies, allowed)
+        for reason, hits in results.items():
+            outcomes.add(reason, hits)
+        decisions = self._decisions.build(batch, results, outcomes, allowed)
         by_input: list[ClickDecision] = [None] * n  # type: ignore[list-item]
         for position, original in enumerate(order):
             by_input[original] = decisions[position]

@@ -26,7 +26,7 @@ from fairclick.validation.context import (
     Strictness,
     ValidationContext,
 )
-from fairclick.validation.decide import DecisionBuilder
+from fairclick.validation.decide import DecisionBuilder, Outcomes
 from fairclick.validation.decisions import RULES_KEY, FrozenDict
 from fairclick.validation.engine import _YIELDS, PIPELINE, PLATFORM_RULES, REQUEST_RULES, Validator
 from fairclick.validation.enrich.batch import EnrichedBatch, enrich, load_hosting_asns
@@ -287,9 +287,12 @@ def test_decisions_match_the_reference(
         else None
         for i, (p, c) in enumerate(zip(policies, batch.clicks, strict=True))
     ]
+    outcomes = Outcomes(PIPELINE, policies, allowed)
+    for reason, hits in results.items():
+        outcomes.add(reason, hits)
     builder, reference = DecisionBuilder(PIPELINE), ref.DecisionBuilder(PIPELINE)
     for _ in range(2):  # the second time from the builders' caches
-        got = builder.build(batch, results, policies, allowed)
+        got = builder.build(batch, results, outcomes, allowed)
         want = reference.build(batch, results, policies, allowed)
         assert got == want
         assert [json.dumps(d.evidence) for d in got] == [json.dumps(d.evidence) for d in want]

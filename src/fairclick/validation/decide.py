@@ -4,16 +4,80 @@ is kept in the evidence so that the click can be explained later."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from fairclick.domain.reasons import Reason, Verdict
-from fairclick.validation.context import CampaignPolicy
+from fairclick.validation.context import CampaignPolicy, Strictness
 from fairclick.validation.decisions import RULES_KEY, ClickDecision, Enrichment, FrozenDict
 from fairclick.validation.enrich.batch import EnrichedBatch
 from fairclick.validation.rules.request import Hit, Hits
 
 _NO_HITS: Hits = {}
+
+_STRENGTHS = {"certain": 0, "strong": 1, "weak": 2}
+_STRICTNESS = {s: k for k, s in enumerate(Strictness)}
+# `Strictness.invalidates` of every (strictness, hit strength), by their codes.
+_INVALIDATES = np.array([[s.invalidates(h) for h in _STRENGTHS] for s in Strictness], bool)
+
+
+def hit_rows(hits: Hits) -> np.ndarray:
+    """The rows (click positions) of a rule's hits, as an array."""
+    return np.fromiter(hits, np.intp, len(hits))
+
+
+class Outcomes:
+    """Per click of a batch, the rules whose hits make it invalid (`reasons`) and those whose
+    hits only flag it under its campaign's strictness (`flags`), as bit masks (`bits[reason]`:
+    bit k for the k-th rule of `pipeline`). A hit on a click that an allow-list covers is
+    neither. The one place where strictness turns a hit into invalid or flagged."""
+
+    def __init__(
+        self,
+        pipeline: Sequence[Reason],
+        policies: Sequence[CampaignPolicy],
+        allowed: Sequence[str | None],
+    ) -> None:
+        self.bits = {reason: 1 << k for k, reason in enumerate(pipeline)}
+        n = len(policies)
+        self.reasons = np.zeros(n, np.int32)
+        self.flags = np.zeros(n, np.int32)
+        self.strictness = np.fromiter((_STRICTNESS[p.strictness] for p in policies), np.intp, n)
+        self.listed = np.fromiter((a is not None for a in allowed), bool, n)
+        self._tuples: dict[int, tuple[Reason, ...]] = {0: ()}
+
+    def add(self, reason: Reason, hits: Hits) -> None:
+        """Count the hits of the rule `reason`."""
+        if not hits:
+            return
+        rows = hit_rows(hits)
+        strength = np.fromiter((_STRENGTHS[h.strength] for h in hits.values()), np.intp, rows.size)
+        invalidates = _INVALIDATES[self.strictness[rows], strength]
+        counted = ~self.listed[rows]
+        bit = self.bits[reason]
+        self.reasons[rows[invalidates & counted]] |= bit
+        self.flags[rows[~invalidates & counted]] |= bit
+
+    def sparse(self, masks: np.ndarray) -> dict[int, tuple[Reason, ...]]:
+        """{row: its rules in pipeline order} for the rows of `masks` with some."""
+        rows = np.flatnonzero(masks)
+        tuples = self._tuples
+        out = {}
+        for i, mask in zip(rows.tolist(), masks[rows].tolist(), strict=True):
+            found = tuples.get(mask)
+            if found is None:
+                found = tuples[mask] = tuple(r for r, bit in self.bits.items() if mask & bit)
+            out[i] = found
+        return out
+
+    def counts(self, masks: np.ndarray) -> Counter[Reason]:
+        """How many rows of `masks` have each rule."""
+        return +Counter(
+            {reason: int(np.count_nonzero(masks & bit)) for reason, bit in self.bits.items()}
+        )
 
 
 class DecisionBuilder:
@@ -35,11 +99,13 @@ class DecisionBuilder:
         self,
         batch: EnrichedBatch,
         results: Mapping[Reason, Hits],
-        policies: Sequence[CampaignPolicy],
+        outcomes: Outcomes,
         allowed: Sequence[str | None],
     ) -> list[ClickDecision]:
         """One decision per click of `batch`, in batch order. `results` holds the hits of the
-        rules that ran (a rule absent from it was not applied)."""
+        rules that ran (a rule absent from it was not applied), `outcomes` what they make of
+        each click under its campaign's strictness, `allowed` the allow-list entry that covers
+        each click (None for most)."""
         clean = self._clean_evidence(frozenset(results))
         template = clean[RULES_KEY]
         # Each click's hits in pipeline order: only the clicks some rule hit, or that an
@@ -57,10 +123,14 @@ class DecisionBuilder:
                 hits_of.setdefault(i, [])
         enrichments = self._enrichments_of(batch)
         valid = Verdict.VALID
+        masks = outcomes.reasons.tolist()
+        bits = outcomes.bits
         return [
             ClickDecision(click_id, valid, (), (), clean, enrichment)
             if i not in hits_of
-            else self._decide(click_id, hits_of[i], template, policies[i], allowed[i], enrichment)
+            else self._decide(
+                click_id, hits_of[i], template, masks[i], bits, allowed[i], enrichment
+            )
             for i, (click_id, enrichment) in enumerate(
                 zip(batch.columns.click_id, enrichments, strict=True)
             )
@@ -111,10 +181,12 @@ class DecisionBuilder:
         click_id: str,
         hits: list[tuple[Reason, str, Hit]],
         template: Mapping[str, str],
-        policy: CampaignPolicy,
+        invalidating: int,
+        bits: Mapping[Reason, int],
         allowed: str | None,
         enrichment: Enrichment,
     ) -> ClickDecision:
+        # `invalidating`: the click's `Outcomes.reasons` mask (its rules that invalidate).
         reasons: list[Reason] = []
         flags: list[Reason] = []
         evidence: dict[str, dict[str, Any]] = {}
@@ -123,7 +195,7 @@ class DecisionBuilder:
             evidence[code] = {**hit.evidence, "strength": hit.strength}
             if allowed is not None:
                 outcomes[code] = "allowed"
-            elif policy.strictness.invalidates(hit.strength):
+            elif invalidating & bits[reason]:
                 outcomes[code] = "hit"
                 reasons.append(reason)
             else:

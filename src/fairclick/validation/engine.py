@@ -19,8 +19,8 @@ from fairclick.config import Settings
 from fairclick.domain.click import ClickEvent
 from fairclick.domain.reasons import Reason, Verdict
 from fairclick.validation.columns import ClickColumns
-from fairclick.validation.context import CampaignPolicy, Strictness, ValidationContext
-from fairclick.validation.decide import DecisionBuilder
+from fairclick.validation.context import ValidationContext
+from fairclick.validation.decide import DecisionBuilder, Outcomes, hit_rows
 from fairclick.validation.decisions import ClickDecision, DecisionColumns
 from fairclick.validation.enrich.batch import EnrichedBatch, KnownIp, enrich, load_hosting_asns
 from fairclick.validation.enrich.ip import IpRanges, load_ranges
@@ -125,7 +125,7 @@ class Validator:
         nothing was committed then, and the same batch can be retried."""
         run = self._run(clicks, context)
         t = self.clock()
-        decisions = self._decisions.build(run.batch, run.results, run.policies, run.allowed)
+        decisions = self._decisions.build(run.batch, run.results, run.outcomes, run.allowed)
         # Counted by enum member, then by code: `.value` on every click costs more than this.
         self._count(
             Counter(d.verdict for d in decisions),
@@ -237,13 +237,13 @@ class Validator:
             batch, context, snap, keys, results[Reason.LINK_PREVIEW]
         )
         t = self._timed("link_preview_timing", t)
-        outcomes = Outcomes(policies, allowed)
+        outcomes = Outcomes(PIPELINE, policies, allowed)
         for reason, hits in results.items():
             outcomes.add(reason, hits)
         invalid = outcomes.reasons != 0
         results[Reason.DUPLICATE] = windows.duplicate(batch, context, snap, keys, invalid)
         t = self._timed(Reason.DUPLICATE.value, t)
-        duplicates = _rows(results[Reason.DUPLICATE])
+        duplicates = hit_rows(results[Reason.DUPLICATE])
         invalid[duplicates[~outcomes.listed[duplicates]]] = True
         results[Reason.VELOCITY] = windows.velocity(
             batch, context, snap, keys, invalid, self.velocity
@@ -254,7 +254,7 @@ class Validator:
         watermark = windows.state_seconds(batch.ts_us[-1]) if n else 0
         self.state.commit_columns(*snap.writes(), watermark, context.batch_seq)
         self._timed("state_commit", t)
-        return _Run(batch, results, policies, allowed, outcomes, order)
+        return _Run(batch, results, allowed, outcomes, order)
 
     def close(self) -> None:
         """Release the state store."""
@@ -268,65 +268,9 @@ class _Run:
 
     batch: EnrichedBatch
     results: dict[Reason, Hits]
-    policies: list[CampaignPolicy]
     allowed: list[str | None]
     outcomes: Outcomes
     order: list[int] | None
-
-
-_STRENGTHS = {"certain": 0, "strong": 1, "weak": 2}
-_STRICTNESS = {s: k for k, s in enumerate(Strictness)}
-# `Strictness.invalidates` of every (strictness, hit strength), by their codes.
-_INVALIDATES = np.array([[s.invalidates(h) for h in _STRENGTHS] for s in Strictness], bool)
-_BITS = {reason: 1 << k for k, reason in enumerate(PIPELINE)}
-
-
-def _rows(hits: Hits) -> np.ndarray:
-    return np.fromiter(hits, np.intp, len(hits))
-
-
-class Outcomes:
-    """Per click of a batch, the rules whose hits make it invalid (`reasons`) and those whose
-    hits only flag it under its campaign's strictness (`flags`), as bit masks (bit k: the k-th
-    rule of `PIPELINE`). A hit on a click that an allow-list covers is neither."""
-
-    def __init__(self, policies: Sequence[CampaignPolicy], allowed: Sequence[str | None]) -> None:
-        n = len(policies)
-        self.reasons = np.zeros(n, np.int32)
-        self.flags = np.zeros(n, np.int32)
-        self.strictness = np.fromiter((_STRICTNESS[p.strictness] for p in policies), np.intp, n)
-        self.listed = np.fromiter((a is not None for a in allowed), bool, n)
-        self._tuples: dict[int, tuple[Reason, ...]] = {0: ()}
-
-    def add(self, reason: Reason, hits: Hits) -> None:
-        """Count the hits of the rule `reason`."""
-        if not hits:
-            return
-        rows = _rows(hits)
-        strength = np.fromiter((_STRENGTHS[h.strength] for h in hits.values()), np.intp, rows.size)
-        invalidates = _INVALIDATES[self.strictness[rows], strength]
-        counted = ~self.listed[rows]
-        bit = _BITS[reason]
-        self.reasons[rows[invalidates & counted]] |= bit
-        self.flags[rows[~invalidates & counted]] |= bit
-
-    def sparse(self, masks: np.ndarray) -> dict[int, tuple[Reason, ...]]:
-        """{row: its rules in pipeline order} for the rows of `masks` with some."""
-        rows = np.flatnonzero(masks)
-        tuples = self._tuples
-        out = {}
-        for i, mask in zip(rows.tolist(), masks[rows].tolist(), strict=True):
-            found = tuples.get(mask)
-            if found is None:
-                found = tuples[mask] = tuple(r for r, bit in _BITS.items() if mask & bit)
-            out[i] = found
-        return out
-
-    def counts(self, masks: np.ndarray) -> Counter[Reason]:
-        """How many rows of `masks` have each rule."""
-        return +Counter(
-            {reason: int(np.count_nonzero(masks & bit)) for reason, bit in _BITS.items()}
-        )
 
 
 def build_validator(
