@@ -8,7 +8,7 @@ the log's generation and the bare read do not count; Linux). The process is tune
 `fairclick audit` tunes it (the collector's first threshold, `fairclick.cli.common.batch_process`)
 unless --gc-default. With --keep, a log of that many lines already in the folder is reused.
 
-    .venv/bin/python bench/audit/run.py [--lines 1000000] [--keep DIR] [--gc-default]
+    .venv/bin/python bench/audit/run.py [--lines 1000000] [--days 14] [--keep DIR] [--gc-default]
 """
 
 from __future__ import annotations
@@ -55,14 +55,14 @@ RESIDENTIAL = ["90.{}.{}.{}", "78.{}.{}.{}", "109.{}.{}.{}", "176.{}.{}.{}"]
 HOSTING = ["88.198.{}.{}", "51.68.{}.{}", "3.120.{}.{}"]
 
 
-def generate(path: Path, lines: int, seed: int = 7) -> None:
-    """Write a realistic combined log: 70 % browsers on residential lines over 14 days with a
-    daily cycle, 30 % bots, previews, scripts and data-center traffic, repeats included."""
+def generate(path: Path, lines: int, seed: int = 7, days: int = 14) -> None:
+    """Write a realistic combined log: 70 % browsers on residential lines over `days` days with
+    a daily cycle, 30 % bots, previews, scripts and data-center traffic, repeats included."""
     rng = np.random.default_rng(seed)
     start = datetime(2025, 11, 16, 23, tzinfo=UTC).timestamp()
     hours = rng.choice(24, size=lines, p=_diurnal())
     ts = np.sort(
-        start + rng.integers(0, 14, lines) * 86400 + hours * 3600 + rng.random(lines) * 3600
+        start + rng.integers(0, days, lines) * 86400 + hours * 3600 + rng.random(lines) * 3600
     )
     bot = rng.random(lines) < 0.3
     visitors = rng.integers(0, lines // 3, lines)
@@ -132,6 +132,9 @@ def bare_read(path: Path) -> tuple[float, float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument(
+        "--days", type=int, default=14, help="days the log spans (same traffic per day: more lines)"
+    )
     parser.add_argument("--keep", type=Path, default=None, help="keep the log in this folder")
     parser.add_argument(
         "--gc-default", action="store_true", help="keep CPython's collector thresholds"
@@ -139,12 +142,12 @@ def main() -> None:
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="fairclick-audit-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    log = folder / "access.log"
+    log = folder / ("access.log" if args.days == 14 else f"access-{args.days}d.log")
     t = time.perf_counter()
     if args.keep and _line_count(log) == args.lines:
         print(f"reused {log} ({args.lines:,} lines, {log.stat().st_size / 2**20:.0f} MiB)")
     else:
-        generate(log, args.lines)
+        generate(log, args.lines, days=args.days)
         print(
             f"generated {args.lines:,} lines ({log.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - t:.1f} s"
         )

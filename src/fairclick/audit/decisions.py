@@ -82,14 +82,14 @@ def decisions_frame(decided: pl.LazyFrame, files: Sequence[str]) -> pl.LazyFrame
     )
 
 
-def write_decisions(decided: pl.DataFrame, files: Sequence[str], path: Path) -> int:
-    """Write the decisions file (format from the extension); return the rows written."""
+def write_decisions(decided: pl.LazyFrame, files: Sequence[str], path: Path) -> None:
+    """Write the decisions file (format from the extension), streaming `decided`."""
     fmt = decisions_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame = decisions_frame(decided.lazy(), files)
+    frame = decisions_frame(decided, files)
     if fmt == "parquet":
         frame.sink_parquet(path)
-        return decided.height
+        return
     text_ts = pl.col("ts").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ")
     if fmt == "csv":
         frame.with_columns(
@@ -99,4 +99,3 @@ def write_decisions(decided: pl.DataFrame, files: Sequence[str], path: Path) -> 
         ).sink_csv(path)
     else:
         frame.with_columns(text_ts).sink_ndjson(path)
-    return decided.height

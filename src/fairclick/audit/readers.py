@@ -7,18 +7,22 @@ kept as examples, never silently dropped.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
+import queue
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import polars as pl
 
 from fairclick.audit.formats import COMBINED, COMMON, apache_to_nginx, log_format_regex
 
+T = TypeVar("T")
 FORMATS = ("auto", "combined", "common", "jsonl", "csv")
 CHUNK_BYTES = 32 * 1024 * 1024
 MAX_EXAMPLES = 5
@@ -361,3 +365,46 @@ def _frames(
             regex = log_format_regex(COMMON if kind == "common" else COMBINED)
         for first, lines in _line_chunks(handle, 1):
             yield parse_log_lines(lines, regex, name, first, stats)
+
+
+_DONE = object()
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """`items`, produced one ahead on a thread: the next chunk is read and parsed (Polars,
+    which releases the GIL) while the caller validates the current one. An error raised by
+    `items` is raised here, in the caller's thread; a caller that stops early stops the thread
+    at its next item."""
+    ready: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                ready.put(item)
+                if stop.is_set():
+                    return
+            ready.put(_DONE)
+        except BaseException as exc:  # handed to the caller, raised in its thread
+            ready.put(exc)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:  # a generator: its files are closed in this thread
+                close()
+
+    thread = threading.Thread(target=produce, name="fairclick-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while thread.is_alive():  # let a producer blocked on a full queue see `stop`
+            with contextlib.suppress(queue.Empty):
+                ready.get(timeout=0.05)
+        thread.join()

@@ -1,9 +1,11 @@
 """Run an audit: read logs in chunks, validate them with the platform's engine (the same rules
-and reason codes), run the retro-analysis over the whole log, and summarise.
+and reason codes), run the retro-analysis over windows of the hold period, and summarise.
 
 Rules that need platform data (self-click, incitement, landing-page beacon) are named as not
 applied. Only a compact projection of each request is kept for the retro-analysis and the
-summary (`COMPACT`), built column-wise from the chunk and in one pass over the decisions.
+summary (`COMPACT`), built column-wise from the chunk and in one pass over the decisions, and
+it is kept on disk (`fairclick.audit.kept`): memory depends on the traffic of one window of
+the retro-analysis, not on the log's length.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import polars as pl
 
 from fairclick.audit.decisions import write_decisions
 from fairclick.audit.events import click_ids, frame_columns
-from fairclick.audit.readers import ParseStats, read_logs
+from fairclick.audit.kept import KeptRows
+from fairclick.audit.readers import ParseStats, read_ahead, read_logs
 from fairclick.audit.summary import AuditSummary, summarise
 from fairclick.domain.reasons import Reason
 from fairclick.validation.context import CampaignPolicy, ValidationContext
@@ -59,7 +62,9 @@ COMPACT: dict[str, pl.DataType] = {
 @dataclass
 class AuditOptions:
     """What to read and how. `decisions`: also write one row per request to this file
-    (.jsonl, .csv or .parquet), see `fairclick.audit.decisions`."""
+    (.jsonl, .csv or .parquet), see `fairclick.audit.decisions`. `retro_days`: the span of the
+    retro-analysis's windows (the platform's hold period). `spill_dir`: where the kept rows
+    are written while the audit runs (None: the system's temporary directory)."""
 
     fmt: str = "auto"
     log_format: str | None = None
@@ -69,6 +74,8 @@ class AuditOptions:
     path_prefix: str | None = None
     dedupe_hours: int = 24
     decisions: Path | None = None
+    retro_days: int = 14
+    spill_dir: Path | None = None
 
 
 def _select(frame: pl.DataFrame, options: AuditOptions) -> pl.DataFrame:
@@ -133,35 +140,42 @@ def run_audit(
     validator: Validator,
     *,
     progress: Callable[[int], None] | None = None,
+    status: Callable[[str], None] | None = None,
 ) -> AuditSummary:
     """Audit the logs and return the summary (the caller writes the reports; the decisions
-    file, when asked for, is written here)."""
+    file, when asked for, is written here). `progress` is told the bytes read so far, `status`
+    what the audit does once the logs are read."""
     stats = ParseStats()
     file_index = {str(p): i for i, p in enumerate(paths)}
     policy = CampaignPolicy(dedupe_window=timedelta(hours=options.dedupe_hours))
-    kept: list[pl.DataFrame] = []
-    headers_seen = False
-    for frame in read_logs(
-        paths,
-        options.fmt,
-        log_format=options.log_format,
-        csv_columns=options.csv_columns,
-        stats=stats,
-        progress=progress,
-    ):
-        frame = _select(frame, options)
-        headers_seen = headers_seen or bool(frame["headers"].is_not_null().any())
-        context = ValidationContext.audit(headers_recorded=headers_seen, policy=policy)
-        for start in range(0, frame.height, BATCH):
-            chunk = frame.slice(start, BATCH)
-            decisions = validator.validate_columns(frame_columns(chunk, file_index), context)
-            kept.append(compact(chunk, decisions, file_index, keep_ip=bool(options.decisions)))
-    decided = pl.concat(kept) if kept else pl.DataFrame(schema=COMPACT)
-    kept.clear()
-    decided = apply_retro(decided)
-    if options.decisions is not None:
-        write_decisions(decided, [str(p) for p in paths], options.decisions)
-    summary = summarise(summary_input(decided))
+    schema = {**COMPACT, **({"ip": pl.String()} if options.decisions else {})}
+    with KeptRows(schema, options.spill_dir) as kept:
+        headers_seen = False
+        frames = read_logs(
+            paths,
+            options.fmt,
+            log_format=options.log_format,
+            csv_columns=options.csv_columns,
+            stats=stats,
+            progress=progress,
+        )
+        for frame in read_ahead(frames):
+            frame = _select(frame, options)
+            headers_seen = headers_seen or bool(frame["headers"].is_not_null().any())
+            context = ValidationContext.audit(headers_recorded=headers_seen, policy=policy)
+            for start in range(0, frame.height, BATCH):
+                chunk = frame.slice(start, BATCH)
+                decisions = validator.validate_columns(frame_columns(chunk, file_index), context)
+                kept.append(compact(chunk, decisions, file_index, keep_ip=bool(options.decisions)))
+        found = retro_reasons(kept, timedelta(days=options.retro_days), status=status)
+        decided = with_retro(kept.scan(), found)
+        if options.decisions is not None:
+            if status is not None:
+                status("writing the decisions file")
+            write_decisions(decided, [str(p) for p in paths], options.decisions)
+        if status is not None:
+            status("summarising")
+        summary = summarise(summary_input(decided))
     applied = validator.applied_rules(ValidationContext.audit())
     summary.rules_applied = [rule for rule, ok in applied.items() if ok]
     summary.rules_not_applied = {
@@ -178,7 +192,67 @@ def run_audit(
     return summary
 
 
-def summary_input(decided: pl.DataFrame) -> pl.DataFrame:
+def retro_windows(
+    first: datetime | None, last: datetime | None, span: timedelta
+) -> list[tuple[datetime, datetime]]:
+    """The time windows `[since, until)` the retro-analysis looks at, from the first to the last
+    request: one when the log spans no more than `span`, else windows of `span` every half
+    `span` (a pattern no longer than half a window is seen whole in one of them), the last one
+    ending after the last request. As on the platform, which analyses the clicks of the hold
+    period, never more."""
+    if first is None or last is None:
+        return []
+    end = last + timedelta(microseconds=1)
+    if end - first <= span:
+        return [(first, end)]
+    windows = []
+    since = first
+    while since + span < end:
+        windows.append((since, since + span))
+        since += span / 2
+    windows.append((since, end))
+    return windows
+
+
+def retro_reasons(
+    kept: KeptRows, span: timedelta, *, status: Callable[[str], None] | None = None
+) -> pl.DataFrame:
+    """The reasons the retro-analysis adds, per request (`file_no`, `line_no`, `retro`: a list
+    in the `Reason` order), over the windows of `retro_windows`: each window's rows are read
+    back from disk and analysed alone, and a request found in several windows gets every
+    reason found."""
+    windows = retro_windows(kept.first, kept.last, span)
+    found: dict[tuple[int, int], set[Reason]] = {}
+    for k, (since, until) in enumerate(windows, 1):
+        if status is not None:
+            status(f"retro-analysis, window {k} of {len(windows)}")
+        window = kept.between(since, until)
+        for click_id, reasons in _retro_found(window):
+            found.setdefault(click_id, set()).update(reasons)
+        del window
+    order = {reason: i for i, reason in enumerate(Reason)}
+    ordered = sorted(found.items())
+    return pl.DataFrame(
+        {
+            "file_no": [key[0] for key, _ in ordered],
+            "line_no": [key[1] for key, _ in ordered],
+            "retro": [
+                [r.value for r in sorted(reasons, key=order.__getitem__)] for _, reasons in ordered
+            ],
+        },
+        schema={"file_no": pl.Int32, "line_no": pl.Int64, "retro": pl.List(pl.String)},
+    )
+
+
+def with_retro(decided: pl.LazyFrame, found: pl.DataFrame) -> pl.LazyFrame:
+    """`decided` with a `retro` column (the reasons the retro-analysis added, null when none)
+    and `invalid` updated, in the same order."""
+    return decided.join(
+        found.lazy(), on=["file_no", "line_no"], how="left", maintain_order="left"
+    ).with_columns(pl.col("invalid") | pl.col("retro").is_not_null())
+
+
+def summary_input(decided: pl.LazyFrame) -> pl.LazyFrame:
     """The `summarise` frame of the decided rows: the kept columns as they are (categorical:
     the summary turns into strings only what it reports), the reasons listed for the invalid
     rows only (null for the valid ones, which have none to count); valid rows first (the
@@ -233,11 +307,11 @@ def _scopes(paths: pl.Series) -> pl.Expr:
     )
 
 
-def apply_retro(decided: pl.DataFrame) -> pl.DataFrame:
-    """`decided` with a `retro` column (the reasons the retro-analysis adds, null when none)
-    and `invalid` updated."""
+def _retro_found(decided: pl.DataFrame) -> list[tuple[tuple[int, int], tuple[Reason, ...]]]:
+    """What the retro-analysis finds among kept rows: ((file_no, line_no), reasons) per
+    request it re-verdicts."""
     if decided.is_empty():
-        return decided.with_columns(pl.lit(None, pl.List(pl.String)).alias("retro"))
+        return []
     ids = click_ids(pl.col("file_no"))
     # The repeated strings stay categorical through the detectors (they compare, group, join
     # and sort them as the strings: Polars orders categoricals by their strings); only the
@@ -256,20 +330,8 @@ def apply_retro(decided: pl.DataFrame) -> pl.DataFrame:
         verdict().alias("verdict"),
         pl.lit(None, pl.Int64).alias("reach"),
     )
-    found = analyse(retro_input, platform=False)
-    del retro_input
-    extra = pl.DataFrame(
-        {
-            "click_id": [f.click_id for f in found],
-            "retro": [[r.value for r in f.new_reasons] for f in found],
-        },
-        schema={"click_id": pl.String, "retro": pl.List(pl.String)},
-    ).select(
-        # back to the line's numbers (`click_ids`: the file's, then 12 digits of the line's)
-        pl.col("click_id").str.head(-12).cast(pl.Int32).alias("file_no"),
-        pl.col("click_id").str.tail(12).cast(pl.Int64).alias("line_no"),
-        "retro",
-    )
-    return decided.join(
-        extra, on=["file_no", "line_no"], how="left", maintain_order="left"
-    ).with_columns(pl.col("invalid") | pl.col("retro").is_not_null())
+    # back to the line's numbers (`click_ids`: the file's, then 12 digits of the line's)
+    return [
+        ((int(f.click_id[:-12]), int(f.click_id[-12:])), f.new_reasons)
+        for f in analyse(retro_input, platform=False)
+    ]

@@ -73,27 +73,81 @@ def _bucket(first: datetime | None, last: datetime | None) -> str:
     return "1d"
 
 
-def _top(frame: pl.DataFrame, column: str, label: str) -> list[dict[str, Any]]:
-    rows = (
-        frame.filter(pl.col(column).is_not_null() & (pl.col(column).cast(pl.String) != ""))
+def _top(invalid_rows: pl.LazyFrame, column: str) -> pl.LazyFrame:
+    return (
+        invalid_rows.filter(pl.col(column).is_not_null() & (pl.col(column).cast(pl.String) != ""))
         .group_by(column)
         .len()
         .sort(["len", column], descending=[True, False])
         .head(TOP)
     )
-    return [{label: row[column], "invalid": row["len"]} for row in rows.iter_rows(named=True)]
 
 
-def summarise(decided: pl.DataFrame) -> AuditSummary:
-    """Summarise a frame with DECIDED_COLUMNS (`reasons` a list of reason codes)."""
-    total = decided.height
-    invalid_rows = decided.filter(pl.col("verdict") == "invalid")
-    invalid = invalid_rows.height
-    valid = total - invalid
-    first = decided["ts"].min() if total else None
-    last = decided["ts"].max() if total else None
-    exploded = invalid_rows.select("reasons").explode("reasons").drop_nulls()
-    counts = dict(exploded.group_by("reasons").len().iter_rows()) if invalid else {}
+def _rows(frame: pl.DataFrame, label: str) -> list[dict[str, Any]]:
+    column = frame.columns[0]
+    return [{label: row[column], "invalid": row["len"]} for row in frame.iter_rows(named=True)]
+
+
+def summarise(decided: pl.DataFrame | pl.LazyFrame) -> AuditSummary:
+    """Summarise a frame with DECIDED_COLUMNS (`reasons` a list of reason codes). Lazy input
+    is read as the figures are computed (Polars' streaming engine): each figure is a small
+    aggregate, so the rows need not fit in memory."""
+    lazy = decided.lazy()
+    invalid = pl.col("verdict") == "invalid"
+    invalid_rows = lazy.filter(invalid)
+    sivt = [r.value for r in Reason if r.ivt_class == IvtClass.SIVT]
+    # Counted per path as read (categorical in an audit: no string a row), then per path
+    # without its query.
+    paths = (
+        lazy.group_by("path")
+        .agg(pl.len().alias("total"), (pl.col("verdict") == "valid").sum().alias("valid"))
+        .select(
+            pl.col("path").cast(pl.String).str.split("?").list.first().alias("p"),
+            "total",
+            "valid",
+        )
+        .group_by("p")
+        .agg(pl.col("total").sum(), pl.col("valid").sum())
+        .sort(["total", "p"], descending=[True, False])
+        .head(20)
+    )
+    head, counts_frame, networks, asns, agents, referers, busiest_paths = pl.collect_all(
+        [
+            lazy.select(
+                pl.len().alias("total"),
+                invalid.sum().alias("invalid"),
+                pl.col("ts").min().alias("first"),
+                pl.col("ts").max().alias("last"),
+                (
+                    invalid
+                    & pl.col("reasons")
+                    .list.eval(pl.element().is_in(sivt))
+                    .list.any()
+                    .fill_null(False)
+                )
+                .sum()
+                .alias("sivt"),
+            ),
+            invalid_rows.select("reasons")
+            .explode("reasons")
+            .drop_nulls()
+            .group_by("reasons")
+            .len(),
+            _top(invalid_rows, "ip_prefix"),
+            invalid_rows.filter(pl.col("asn").is_not_null())
+            .group_by(["asn", "as_org"])
+            .len()
+            .sort(["len", "asn"], descending=[True, False])
+            .head(TOP),
+            _top(invalid_rows, "user_agent"),
+            _top(invalid_rows, "referer"),
+            paths,
+        ],
+        engine="streaming",
+    )
+    total, n_invalid, first, last, n_sivt = head.row(0)
+    valid = total - n_invalid
+    counts = dict(counts_frame.iter_rows())
     by_reason = [
         ReasonCount(
             reason=reason.value,
@@ -106,22 +160,16 @@ def summarise(decided: pl.DataFrame) -> AuditSummary:
         if counts.get(reason.value)
     ]
     by_reason.sort(key=lambda r: -r.count)
-    sivt = {r.value for r in Reason if r.ivt_class == IvtClass.SIVT}
-    if invalid:
-        classed = invalid_rows.select(
-            pl.col("reasons").list.eval(pl.element().is_in(list(sivt))).list.any().alias("sivt")
-        )
-        n_sivt = int(classed["sivt"].sum())
-    else:
-        n_sivt = 0
-    bucket = _bucket(first, last)  # type: ignore[arg-type]
+    bucket = _bucket(first, last)
+    # Each bucket's requests (the buckets of `group_by_dynamic`: the times truncated to it).
     series_frame = (
-        decided.sort("ts")
-        .group_by_dynamic("ts", every=bucket)
+        lazy.group_by(pl.col("ts").dt.truncate(bucket))
         .agg(
             (pl.col("verdict") == "valid").sum().alias("valid"),
-            (pl.col("verdict") == "invalid").sum().alias("invalid"),
+            invalid.sum().alias("invalid"),
         )
+        .sort("ts")
+        .collect(engine="streaming")
         if total
         else pl.DataFrame()
     )
@@ -130,34 +178,14 @@ def summarise(decided: pl.DataFrame) -> AuditSummary:
         for row in series_frame.iter_rows(named=True)
     ]
     top_sources = {
-        "networks": _top(invalid_rows, "ip_prefix", "network"),
+        "networks": _rows(networks, "network"),
         "asns": [
             {"asn": r["asn"], "as_org": r["as_org"], "invalid": r["len"]}
-            for r in invalid_rows.filter(pl.col("asn").is_not_null())
-            .group_by(["asn", "as_org"])
-            .len()
-            .sort(["len", "asn"], descending=[True, False])
-            .head(TOP)
-            .iter_rows(named=True)
+            for r in asns.iter_rows(named=True)
         ],
-        "user_agents": _top(invalid_rows, "user_agent", "user_agent"),
-        "referers": _top(invalid_rows, "referer", "referer"),
+        "user_agents": _rows(agents, "user_agent"),
+        "referers": _rows(referers, "referer"),
     }
-    # Counted per path as read (categorical in an audit: no string a row), then per path
-    # without its query.
-    paths = (
-        decided.group_by("path")
-        .agg(pl.len().alias("total"), (pl.col("verdict") == "valid").sum().alias("valid"))
-        .select(
-            pl.col("path").cast(pl.String).str.split("?").list.first().alias("p"),
-            "total",
-            "valid",
-        )
-        .group_by("p")
-        .agg(pl.col("total").sum(), pl.col("valid").sum())
-        .sort(["total", "p"], descending=[True, False])
-        .head(20)
-    )
     busiest = [
         {
             "path": r["p"],
@@ -165,17 +193,17 @@ def summarise(decided: pl.DataFrame) -> AuditSummary:
             "valid": int(r["valid"]),
             "valid_share": r["valid"] / r["total"],
         }
-        for r in paths.iter_rows(named=True)
+        for r in busiest_paths.iter_rows(named=True)
     ]
     summary = AuditSummary(
         total=total,
         valid=valid,
-        invalid=invalid,
+        invalid=n_invalid,
         valid_share=valid / total if total else 0.0,
-        first_ts=first.isoformat() if first else None,  # type: ignore[union-attr]
-        last_ts=last.isoformat() if last else None,  # type: ignore[union-attr]
+        first_ts=first.isoformat() if first else None,
+        last_ts=last.isoformat() if last else None,
         by_reason=by_reason,
-        by_class={"GIVT": invalid - n_sivt, "SIVT": n_sivt},
+        by_class={"GIVT": n_invalid - n_sivt, "SIVT": n_sivt},
         series=series,
         bucket=bucket,
         top_sources=top_sources,

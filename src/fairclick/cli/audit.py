@@ -10,6 +10,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from fairclick.audit.decisions import DecisionsFileError, decisions_format
 from fairclick.audit.formats import LogFormatError
+from fairclick.audit.kept import SpillError
 from fairclick.audit.readers import FORMATS, LogReadError
 from fairclick.audit.report import print_summary, write_reports
 from fairclick.audit.service import AuditOptions, run_audit
@@ -81,6 +82,20 @@ def audit_command(
         help="Also write one row per request (file, line, ts, ip, path, verdict, reasons, "
         "ivt_class) to this .jsonl, .csv or .parquet file.",
     ),
+    retro_days: int = typer.Option(
+        14,
+        "--retro-days",
+        min=1,
+        max=366,
+        help="Span of the retro-analysis's windows (bursts, farms, rings), as the platform's "
+        "hold period: a longer log is analysed in windows of this many days, every half of it.",
+    ),
+    spill_dir: Path | None = typer.Option(
+        None,
+        "--spill-dir",
+        help="Where to keep the audited rows while the audit runs (about 20 bytes a request, "
+        "removed at the end; default: the system's temporary directory).",
+    ),
 ) -> None:
     """Audit any click or web-server log with the platform's own validation engine.
 
@@ -102,12 +117,14 @@ def audit_command(
         path_prefix=path_prefix,
         dedupe_hours=dedupe_hours,
         decisions=decisions,
+        retro_days=retro_days,
+        spill_dir=spill_dir,
     )
     config = settings()
     validator = Validator(secret_key=config.secret_key, data_dir=config.data_dir)
     total = sum(f.stat().st_size for f in files if f.is_file())
     progress = Progress(
-        TextColumn("[bold]auditing"),
+        TextColumn("[bold]{task.description}"),
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
@@ -116,14 +133,15 @@ def audit_command(
     )
     try:
         with progress:
-            task = progress.add_task("audit", total=total or None)
+            task = progress.add_task("auditing", total=total or None)
             summary = run_audit(
                 files,
                 options,
                 validator,
                 progress=lambda done: progress.update(task, completed=done),
+                status=lambda doing: progress.update(task, description=doing),
             )
-    except (LogReadError, LogFormatError) as exc:
+    except (LogReadError, LogFormatError, SpillError) as exc:
         raise fail(str(exc)) from None
     html_path, json_path = write_reports(summary, [str(f) for f in files], out)
     print_summary(summary, console)

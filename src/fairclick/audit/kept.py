@@ -1,0 +1,122 @@
+"""The rows an audit keeps until the end of the log, on disk instead of in memory.
+
+Each engine batch's compact rows (`fairclick.audit.service.COMPACT`, about 54 bytes a line)
+are written to one Arrow IPC file (LZ4, about 18 bytes a line) in a temporary folder, with the
+batch's first and last timestamps. The retro-analysis then reads back only the batches that
+overlap its time window, and the summary and the decisions file stream over all of them, so
+what the audit holds in memory does not grow with the log's length. The folder is removed when
+the audit ends, however it ends.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+import polars as pl
+
+
+class SpillError(OSError):
+    """The kept rows cannot be written to disk; the message says where and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One batch on disk: its file, row count and time span (None when the batch is empty)."""
+
+    path: Path
+    rows: int
+    first: datetime | None
+    last: datetime | None
+
+
+class KeptRows:
+    """A spill folder of kept rows, used as a context manager (the folder is deleted on exit).
+    `directory`: where to make the folder (None: the system's temporary directory, $TMPDIR)."""
+
+    def __init__(self, schema: dict[str, pl.DataType], directory: Path | None = None) -> None:
+        self.schema = schema
+        self._parent = directory
+        self._folder: Path | None = None
+        self.parts: list[Part] = []
+
+    def __enter__(self) -> KeptRows:
+        where = self._parent or Path(tempfile.gettempdir())
+        try:
+            where.mkdir(parents=True, exist_ok=True)
+            self._folder = Path(tempfile.mkdtemp(prefix="fairclick-audit-", dir=where))
+        except OSError as exc:
+            raise SpillError(
+                f"cannot make a folder for the audited rows in {where}: {exc.strerror or exc}"
+            ) from None
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+        self.parts.clear()
+
+    @property
+    def folder(self) -> Path:
+        if self._folder is None:
+            raise RuntimeError("KeptRows is used outside its `with` block")
+        return self._folder
+
+    @property
+    def rows(self) -> int:
+        """Rows kept so far."""
+        return sum(part.rows for part in self.parts)
+
+    @property
+    def first(self) -> datetime | None:
+        """The earliest timestamp kept (None when no row has one)."""
+        firsts = [part.first for part in self.parts if part.first is not None]
+        return min(firsts) if firsts else None
+
+    @property
+    def last(self) -> datetime | None:
+        """The latest timestamp kept."""
+        lasts = [part.last for part in self.parts if part.last is not None]
+        return max(lasts) if lasts else None
+
+    def append(self, frame: pl.DataFrame) -> None:
+        """Write one batch of rows (the `schema`'s columns) to disk."""
+        if frame.is_empty():
+            return
+        path = self.folder / f"part-{len(self.parts):06d}.arrow"
+        try:
+            frame.write_ipc(path, compression="lz4")
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise SpillError(f"cannot write the audited rows to {path}: {exc}") from None
+        span = frame.select(pl.col("ts").min().alias("first"), pl.col("ts").max().alias("last"))
+        first, last = span.row(0)
+        self.parts.append(Part(path, frame.height, first, last))
+
+    def scan(self) -> pl.LazyFrame:
+        """Every row kept, in the order written (lazy: read as it is consumed)."""
+        return self._scan(self.parts)
+
+    def between(self, since: datetime, until: datetime) -> pl.DataFrame:
+        """The rows with `since <= ts < until`, reading only the batches that overlap it."""
+        parts = [
+            p
+            for p in self.parts
+            if p.first is not None and p.last is not None and p.first < until and p.last >= since
+        ]
+        ts = pl.col("ts")
+        return self._scan(parts).filter((ts >= since) & (ts < until)).collect()
+
+    def _scan(self, parts: list[Part]) -> pl.LazyFrame:
+        if not parts:
+            return pl.LazyFrame(schema=self.schema)
+        return pl.concat([pl.scan_ipc(p.path) for p in parts], how="vertical")
