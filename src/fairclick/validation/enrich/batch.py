@@ -61,22 +61,39 @@ def visitor_key_of(click: ClickEvent, hashed_ip: str) -> tuple[str, str]:
 
 
 def alt_key(hashed_ip: str, user_agent: str) -> str:
-    """The cookie-less visitor key of (keyed IP hash, user agent): `h:` + 32 hex of SHA-256.
-    Memoised on the pair (a tuple of two strings, which the garbage collector stops tracking
-    after its first pass; both strings' hashes are cached, so a returning visitor costs a
-    lookup without building or hashing the joined text)."""
-    found = _ALT_KEYS.get((hashed_ip, user_agent))
-    if found is None:
-        if len(_ALT_KEYS) >= _ALT_LIMIT:
+    """The cookie-less visitor key of (keyed IP hash, user agent): `h:` + 32 hex of SHA-256
+    of `hashed_ip|user_agent`."""
+    return alt_keys(user_agent, [hashed_ip])[0]
+
+
+def alt_keys(user_agent: str, hashed_ips: list[str]) -> list[str]:
+    """`alt_key` of `user_agent` with each of `hashed_ips`. Memoised by agent, then by address
+    hash: a batch's few agents are looked up once each, and its pairs by the address hash alone
+    (a string whose hash is cached, the same object every batch: it comes from the caller's
+    address cache), with no key tuple per pair."""
+    global _ALT_COUNT
+    memo = _ALT_KEYS.get(user_agent)
+    if memo is None:
+        memo = _ALT_KEYS[user_agent] = {}
+    found: list[str | None] = list(map(memo.get, hashed_ips))
+    missing = [k for k, alt in enumerate(found) if alt is None]
+    if missing:
+        if _ALT_COUNT + len(missing) > _ALT_LIMIT:
             _ALT_KEYS.clear()
-        text = f"{hashed_ip}|{user_agent}"
-        found = _ALT_KEYS[hashed_ip, user_agent] = (
-            "h:" + hashlib.sha256(text.encode()).hexdigest()[:32]
-        )
-    return found
+            _ALT_COUNT = 0
+            memo = _ALT_KEYS[user_agent] = {}
+        _ALT_COUNT += len(missing)
+        # UTF-8 of the joined text is the address hash's bytes then the suffix's.
+        suffix = ("|" + user_agent).encode()
+        sha256 = hashlib.sha256
+        for k in missing:
+            hashed = hashed_ips[k]
+            found[k] = memo[hashed] = "h:" + sha256(hashed.encode() + suffix).hexdigest()[:32]
+    return cast(list[str], found)
 
 
-_ALT_KEYS: dict[tuple[str, str], str] = {}
+_ALT_KEYS: dict[str, dict[str, str]] = {}  # user agent → address hash → cookie-less key
+_ALT_COUNT = 0  # keys held in `_ALT_KEYS`
 _ALT_LIMIT = 200_000  # a pure function's memo: cleared, not evicted, past it
 
 
@@ -120,10 +137,7 @@ class EnrichedBatch:
         found = self._firsts.get(by)
         if found is None:
             rows = self.rows(by)
-            if rows is None:
-                found = list(range(len(self)))
-            else:
-                found = np.unique(rows, return_index=True)[1].tolist()
+            found = list(range(len(self))) if rows is None else _firsts(rows).tolist()
             self._firsts[by] = found
         return found
 
@@ -153,14 +167,10 @@ class EnrichedBatch:
         rows = self.rows(by)
         if rows is None:
             return {i: make(i) for i in clicks.tolist()}
-        made: dict[int, T] = {}
-        out = {}
-        for i, row in zip(clicks.tolist(), rows[clicks].tolist(), strict=True):
-            hit = made.get(row)
-            if hit is None:
-                hit = made[row] = make(i)
-            out[i] = hit
-        return out
+        # Rows numbered by their first click among `clicks`: that click makes the row's value.
+        _, first, numbered = np.unique(rows[clicks], return_index=True, return_inverse=True)
+        made = _objects([make(i) for i in clicks[first].tolist()])
+        return dict(zip(clicks.tolist(), made[numbered.reshape(-1)].tolist(), strict=True))
 
     def __len__(self) -> int:
         return len(self.ts_us)
@@ -287,23 +297,26 @@ def enrich(
     ua_row = np.fromiter(map(ua_rows.__getitem__, agents), np.intp, n)
     classify = classifier.classify
     ua_d = _objects([classify(ua) for ua in ua_rows])
-    # The cookie-less key once per distinct (address, agent) pair of the batch.
-    pairs, pair_row = np.unique(ip_row * max(len(ua_rows), 1) + ua_row, return_inverse=True)
-    distinct_agents = list(ua_rows)
-    alts_d = _objects(
-        [
-            alt_key(hashed_d[p // len(ua_rows)], distinct_agents[p % len(ua_rows)])
-            for p in pairs.tolist()
-        ]
-    )
-    pair_row = pair_row.reshape(-1)
+    # The cookie-less key once per distinct (address, agent) pair of the batch, numbered by
+    # agent then address: each agent's pairs are one run of `pairs`.
+    n_ips = max(len(ip_rows), 1)
+    pairs, pair_row = _pair_rows(ua_row * n_ips + ip_row, len(ua_rows) * n_ips)
+    pair_ip = (pairs % n_ips).tolist()
+    bounds = np.searchsorted(pairs // n_ips, np.arange(len(ua_rows) + 1)).tolist()
+    alts_list: list[str] = []
+    for u, agent in enumerate(ua_rows):
+        run = pair_ip[bounds[u] : bounds[u + 1]]
+        alts_list += alt_keys(agent, [hashed_d[j] for j in run])
+    alts_d = _objects(alts_list)
     alts: list[str] = alts_d[pair_row].tolist()
-    vkeys = [
-        "v:" + cookie if (cookie := visitor or assigned) else alt
-        for visitor, assigned, alt in zip(
-            table.visitor_id, table.assigned_visitor_id, alts, strict=True
-        )
-    ]
+    vkeys = alts  # no click has a cookie (an audit): the cookie-less key is the visitor's
+    if any(table.visitor_id) or any(table.assigned_visitor_id):
+        vkeys = [
+            "v:" + cookie if (cookie := visitor or assigned) else alt
+            for visitor, assigned, alt in zip(
+                table.visitor_id, table.assigned_visitor_id, alts, strict=True
+            )
+        ]
     methods = table.method
     upper = {m: m.upper() for m in set(methods)}
     return EnrichedBatch(
@@ -322,6 +335,27 @@ def enrich(
         ua_row=ua_row,
         pair_row=pair_row,
     )
+
+
+def _firsts(rows: np.ndarray) -> np.ndarray:
+    """The first position of each row of `rows` (rows numbered 0..k-1, each present)."""
+    n = rows.size
+    first = np.full(int(rows.max()) + 1 if n else 0, n, np.intp)
+    np.minimum.at(first, rows, np.arange(n, dtype=np.intp))
+    return first
+
+
+def _pair_rows(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """`np.unique(codes, return_inverse=True)` of codes in [0, size): by marking a table
+    when it is not much larger than the batch (no sort), else by `np.unique`."""
+    if size > 4 * codes.size + 1024:
+        pairs, rows = np.unique(codes, return_inverse=True)
+        return pairs, rows.reshape(-1)
+    present = np.zeros(size, bool)
+    present[codes] = True
+    pairs = np.flatnonzero(present)
+    rank = np.cumsum(present, dtype=np.intp) - 1
+    return pairs, rank[codes]
 
 
 def _objects(values: Sequence[object]) -> np.ndarray:

@@ -53,6 +53,14 @@ def _ua_evidence(batch: EnrichedBatch, i: int) -> dict[str, Any]:
     return {**match, "user_agent": batch.columns.user_agent[i][:200]}
 
 
+def _ascending(hits: Hits) -> Hits:
+    """`hits` by ascending click (a sort of the rows, not of (row, hit) pairs)."""
+    rows = np.fromiter(hits, np.intp, len(hits))
+    if rows.size < 2 or bool((rows[1:] > rows[:-1]).all()):
+        return hits
+    return {i: hits[i] for i in np.sort(rows).tolist()}
+
+
 def _of_category(batch: EnrichedBatch, *categories: str) -> np.ndarray:
     """The clicks (ascending) whose user agent is of one of `categories`."""
     return np.flatnonzero(batch.agent_mask(lambda ua: ua.category in categories))
@@ -123,7 +131,7 @@ def link_preview(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
                 "user_agent": batch.columns.user_agent[i][:200],
             },
         )
-    return dict(sorted(hits.items())) if browserish.size else hits
+    return _ascending(hits) if browserish.size else hits
 
 
 def prefetch(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
@@ -259,7 +267,7 @@ def automation(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
                 },
             )
             hinted = True
-    return dict(sorted(hits.items())) if hinted else hits
+    return _ascending(hits) if hinted else hits
 
 
 def self_click(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
