@@ -529,22 +529,37 @@ def duplicate(
     if not walked.size:
         return {}
     view = snap.view(np.concatenate((visitor[walked], alt[walked])))
+    get, put = view.get, view.put
+    rows = counted[walked]
+    if len(distinct) == 1:
+        windows_of = [campaigns[0]] * walked.size
+    else:
+        windows_of = [campaigns[j] for j in walked.tolist()]
+    hours = {c: round(w / timedelta(hours=1), 3) for c, w in windows.items()}
+    vkeys, click_id = batch.visitor_key, batch.columns.click_id
+    # A window's first click, decoded once for all the repeats it catches.
+    firsts: dict[bytes, tuple[int, str]] = {}
     hits: Hits = {}
-    for j in walked.tolist():
-        i = int(counted[j])
-        ts = batch.ts_us[i]
-        now_s_i = state_seconds(ts)
-        window = windows[campaigns[j]]
-        window_w = window_us[campaigns[j]]
-        own = "visitor cookie" if batch.visitor_key[i].startswith("v:") else "ip+user agent"
-        candidates = [(own, int(visitor[j]))]
-        if alt[j]:
-            candidates.append(("ip+user agent", int(alt[j])))
+    for i, ts, now_s_i, visitor_j, alt_j, campaign in zip(
+        rows.tolist(),
+        keys.ts_us[rows].tolist(),
+        keys.now_s[rows].tolist(),
+        visitor[walked].tolist(),
+        alt[walked].tolist(),
+        windows_of,
+        strict=True,
+    ):
+        window_w = window_us[campaign]
+        own = "visitor cookie" if vkeys[i].startswith("v:") else "ip+user agent"
+        candidates = ((own, visitor_j), ("ip+user agent", alt_j)) if alt_j else ((own, visitor_j),)
         for matched_on, key in candidates:
-            raw = view.get(key, now_s_i)
+            raw = get(key, now_s_i)
             if raw is None:
                 continue
-            first_ts, first_id = unpack_first(raw)
+            first = firsts.get(raw)
+            if first is None:
+                first = firsts[raw] = unpack_first(raw)
+            first_ts, first_id = first
             if 0 <= ts - first_ts < window_w:
                 hits[i] = Hit(
                     "certain",
@@ -552,16 +567,16 @@ def duplicate(
                         "first_click_id": first_id,
                         "first_ts_us": first_ts,
                         "seconds_since_first": round((ts - first_ts) / US, 3),
-                        "window_hours": round(window / timedelta(hours=1), 3),
+                        "window_hours": hours[campaign],
                         "matched_on": matched_on,
                     },
                 )
                 break
         else:
-            expires_s = state_seconds(ts + window_w) + 1
-            value = pack_first(ts, batch.columns.click_id[i])
+            expires_s = (ts + window_w) // US - _EPOCH_OFFSET_S + 1  # state_seconds + 1
+            value = pack_first(ts, click_id[i])
             for _, key in candidates:
-                view.put(key, expires_s, value)
+                put(key, expires_s, value)
     snap.put_view(view)
     return hits
 
