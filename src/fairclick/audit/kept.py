@@ -114,7 +114,8 @@ class KeptRows:
             if p.first is not None and p.last is not None and p.first < until and p.last >= since
         ]
         ts = pl.col("ts")
-        return self._scan(parts).filter((ts >= since) & (ts < until)).collect()
+        # one chunk: the detectors' joins and sorts are a little faster on it
+        return self._scan(parts).filter((ts >= since) & (ts < until)).collect().rechunk()
 
     def _scan(self, parts: list[Part]) -> pl.LazyFrame:
         if not parts:

@@ -255,21 +255,13 @@ def with_retro(decided: pl.LazyFrame, found: pl.DataFrame) -> pl.LazyFrame:
 def summary_input(decided: pl.LazyFrame) -> pl.LazyFrame:
     """The `summarise` frame of the decided rows: the kept columns as they are (categorical:
     the summary turns into strings only what it reports), the reasons listed for the invalid
-    rows only (null for the valid ones, which have none to count); valid rows first (the
-    summary does not depend on the rows' order)."""
+    rows only (null for the valid ones, which have none to count). One pass over the rows:
+    the summary reads them once per figure from disk."""
     columns = ["ts", "path", "ip_prefix", "asn", "as_org", "user_agent", "referer"]
-    invalid = pl.col("invalid")
-    return pl.concat(
-        [
-            decided.filter(~invalid).select(
-                *columns,
-                verdict().alias("verdict"),
-                pl.lit(None, pl.List(pl.String)).alias("reasons"),
-            ),
-            decided.filter(invalid).select(
-                *columns, verdict().alias("verdict"), reason_list().alias("reasons")
-            ),
-        ]
+    return decided.select(
+        *columns,
+        verdict().alias("verdict"),
+        pl.when(pl.col("invalid")).then(reason_list()).alias("reasons"),
     )
 
 
