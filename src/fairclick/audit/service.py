@@ -19,7 +19,7 @@ import polars as pl
 
 from fairclick.audit.decisions import write_decisions
 from fairclick.audit.events import click_ids, frame_columns
-from fairclick.audit.kept import KeptRows
+from fairclick.audit.kept import KeptRows, give_back_memory
 from fairclick.audit.readers import ParseStats, read_ahead, read_logs
 from fairclick.audit.summary import AuditSummary, summarise
 from fairclick.domain.reasons import Reason
@@ -167,6 +167,8 @@ def run_audit(
                 chunk = frame.slice(start, BATCH)
                 decisions = validator.validate_columns(frame_columns(chunk, file_index), context)
                 kept.append(compact(chunk, decisions, file_index, keep_ip=bool(options.decisions)))
+        validator.forget_cached()
+        give_back_memory()
         found = retro_reasons(kept, timedelta(days=options.retro_days), status=status)
         decided = with_retro(kept.scan(), found)
         if options.decisions is not None:

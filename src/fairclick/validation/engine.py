@@ -256,6 +256,15 @@ class Validator:
         self._timed("state_commit", t)
         return _Run(batch, results, allowed, outcomes, order)
 
+    def forget_cached(self) -> None:
+        """Drop the per-string caches kept across batches (addresses parsed and hashed, state
+        keys, enrichments). They are pure functions of their strings, so a later batch decides
+        the same, only slower: for a batch door that has validated everything (the audit,
+        before its retro-analysis)."""
+        self._ip_cache.clear()
+        self._keys.clear()
+        self._decisions.trim(0)
+
     def close(self) -> None:
         """Release the state store."""
         self.state.close()
