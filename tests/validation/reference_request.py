@@ -191,13 +191,15 @@ def enrich(
         columns=ClickColumns.of_events(clicks),
         ts_us=[micros(c.ts) for c in clicks],
         methods=[c.method.upper() for c in clicks],
-        ua=[classifier.classify(c.user_agent) for c in clicks],
-        parsed_ip=parsed,
-        ip_info=infos,
-        ip_hash=hashed,
+        # One row per click (no `*_row`): the per-row columns are per click.
+        agents=[classifier.classify(c.user_agent) for c in clicks],
+        addresses=parsed,
+        address_hashes=hashed,
+        address_infos=infos,
+        address_hosting=[hosting.get(info.asn) for info in infos],
         visitor_key=vkeys,
         alt_key=alts,
-        hosting=[hosting.get(info.asn) for info in infos],
+        pair_alts=alts,
         scope=[scope_of(c, platform) for c in clicks],
     )
 

@@ -228,6 +228,10 @@ def test_enrich_matches_the_reference(
         for i in range(len(events)):
             assert got.enrichment(i) == ref.enrichment(want, i) == columns.enrichment(i)
             assert got.prefix(i) == ref.batch_prefix(want, i)
+            assert got.agent(i) == want.ua[i]
+            assert got.info(i) == want.ip_info[i]
+            assert got.hashed(i) == want.ip_hash[i]
+            assert got.hosted(i) == want.hosting[i]
 
 
 def _request_hits(

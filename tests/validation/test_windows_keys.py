@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,21 +32,35 @@ class Columns:
     def __len__(self) -> int:
         return len(self.ts_us)
 
-    def per(self, by: str, column: Callable[[list[int]], np.ndarray]) -> np.ndarray:
-        """`EnrichedBatch.per`: rows of equal (address prefix, hash) or equal cookie-less key
-        (what the keys are functions of), or one row per click."""
-        if not self.by_row:
-            return column(list(range(len(self))))
+    def _rows(self, by: str) -> tuple[list[Any], np.ndarray]:
+        """`EnrichedBatch`'s rows: of equal (address prefix, hash) or equal cookie-less key
+        (what the keys are functions of), or one per click; the clicks of each row."""
         if by == "ip":
             values = [
                 (p and p.prefix, h) for p, h in zip(self.parsed_ip, self.ip_hash, strict=True)
             ]
         else:
             values = list(self.alt_key)
+        if not self.by_row:
+            return list(range(len(self))), np.arange(len(self))
         row_of = {v: j for j, v in enumerate(dict.fromkeys(values))}
-        rows = np.array([row_of[v] for v in values], np.intp)
-        firsts = [values.index(v) for v in row_of]
-        return column(firsts)[rows]
+        return [values.index(v) for v in row_of], np.array([row_of[v] for v in values], np.intp)
+
+    @property
+    def addresses(self) -> list[Any]:
+        return [self.parsed_ip[i] for i in self._rows("ip")[0]]
+
+    @property
+    def address_hashes(self) -> list[str]:
+        return [self.ip_hash[i] for i in self._rows("ip")[0]]
+
+    @property
+    def pair_alts(self) -> list[str]:
+        return [self.alt_key[i] for i in self._rows("pair")[0]]
+
+    def spread(self, by: str, values: np.ndarray) -> np.ndarray:
+        """`EnrichedBatch.spread`: a value per row, spread over the clicks."""
+        return values[self._rows(by)[1]]
 
 
 hex16 = st.text("0123456789abcdefABCDEF", min_size=16, max_size=16)

@@ -153,23 +153,28 @@ class DecisionBuilder:
         cache = self._enrichments
         out = []
         columns = batch.columns
-        parsed_ip, ip_hash, ip_info, hosting, uas = (
-            batch.parsed_ip,
-            batch.ip_hash,
-            batch.ip_info,
-            batch.hosting,
-            batch.ua,
+        addresses, hashes, infos, hosting, agents = (
+            batch.addresses,
+            batch.address_hashes,
+            batch.address_infos,
+            batch.address_hosting,
+            batch.agents,
         )
-        for i, (ip, agent, visitor) in enumerate(
-            zip(columns.ip, columns.user_agent, batch.visitor_key, strict=True)
+        for ip, agent, visitor, a, u in zip(
+            columns.ip,
+            columns.user_agent,
+            batch.visitor_key,
+            batch.row_list("ip"),
+            batch.row_list("ua"),
+            strict=True,
         ):
             entry = cache.get(visitor)
             if entry is None or entry[0] != ip or entry[1] != agent:
-                info, ua, parsed = ip_info[i], uas[i], parsed_ip[i]
+                info, ua, parsed = infos[a], agents[u], addresses[a]
                 made = Enrichment(
-                    parsed.prefix if parsed else "", ip_hash[i], visitor,
+                    parsed.prefix if parsed else "", hashes[a], visitor,
                     info.country or None, info.asn or None, info.as_org or None,
-                    hosting[i] is not None,
+                    hosting[a] is not None,
                     ua.browser, ua.browser_version, ua.os, ua.device, ua.bot_name,
                 )  # fmt: skip
                 entry = cache[visitor] = (ip, agent, made)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import ipaddress
-from collections.abc import Callable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
-from typing import TypeVar, cast
+from itertools import repeat
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -107,58 +109,69 @@ KnownIp = tuple[ParsedIp | None, str, IpInfo]  # an address parsed, hashed and l
 
 @dataclass(slots=True)
 class EnrichedBatch:
-    """Columns of one batch, in event-time order; index i is the i-th click."""
+    """Columns of one batch, in event-time order; index i is the i-th click.
+
+    What is a function of a click's address, user agent or (address, agent) pair is held once
+    per distinct value of the batch, its "row" (`by` "ip", "ua", "pair"), with each click's
+    row in `ip_row`, `ua_row`, `pair_row` (None: one row per click). Rules work per row and
+    spread the result over the clicks (`spread`, `agent_mask`, `hosted_mask`, `shared`...), or
+    read one click's value (`agent`, `info`, `hashed`, `hosted`, `parsed`, `prefix`) or those
+    of some clicks (`at`). The per-click lists `ua`, `parsed_ip`, `ip_info`, `ip_hash` and
+    `hosting` are built on first use only."""
 
     columns: ClickColumns
     ts_us: list[int]
     methods: list[str]
-    ua: list[UaInfo]
-    parsed_ip: list[ParsedIp | None]
-    ip_info: list[IpInfo]
-    ip_hash: list[str]
+    agents: Sequence[UaInfo]  # by "ua" row
+    addresses: Sequence[ParsedIp | None]  # by "ip" row, as are the next three
+    address_hashes: Sequence[str]
+    address_infos: Sequence[IpInfo]
+    address_hosting: Sequence[HostingAsn | None]
     visitor_key: list[str]
-    alt_key: list[str]
-    hosting: list[HostingAsn | None]
+    alt_key: list[str]  # the same list as `visitor_key` when no click has a cookie
+    pair_alts: Sequence[str]  # `alt_key` by "pair" row
     scope: list[str]  # dedupe/timing scope: link (platform) or URL path (audit)
-    # Click i's row among the batch's distinct addresses, agents and (address, agent) pairs
-    # (`by` "ip", "ua", "pair"): what is a function of one of them is worked out once per
-    # row and spread over the clicks. None: one row per click.
     ip_row: np.ndarray | None = field(default=None, compare=False)
     ua_row: np.ndarray | None = field(default=None, compare=False)
     pair_row: np.ndarray | None = field(default=None, compare=False)
-    _firsts: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
+    _lists: dict[str, list[Any]] = field(default_factory=dict, compare=False, repr=False)
 
     def rows(self, by: str) -> np.ndarray | None:
         """Each click's row among the distinct values of `by` (None: one row per click)."""
-        return {"ip": self.ip_row, "ua": self.ua_row, "pair": self.pair_row}[by]
+        if by == "ip":
+            return self.ip_row
+        if by == "ua":
+            return self.ua_row
+        if by == "pair":
+            return self.pair_row
+        raise KeyError(by)
 
-    def firsts(self, by: str) -> list[int]:
-        """The first click of each row of `by`, by row."""
-        found = self._firsts.get(by)
-        if found is None:
-            rows = self.rows(by)
-            found = list(range(len(self))) if rows is None else _firsts(rows).tolist()
-            self._firsts[by] = found
-        return found
-
-    def per(self, by: str, column: Callable[[list[int]], np.ndarray]) -> np.ndarray:
-        """A numpy column of every click that is a function of its `by` value only: `column`
-        of the first click of each row (a list of click indices), spread over the clicks."""
+    def at(self, by: str, values: Sequence[T], clicks: np.ndarray) -> list[T]:
+        """The value of each of `clicks` from `values`, one per row of `by`."""
         rows = self.rows(by)
-        values = column(self.firsts(by))
-        return values if rows is None else values[rows]
+        return list(map(values.__getitem__, (clicks if rows is None else rows[clicks]).tolist()))
 
-    def address_mask(self, test: Callable[[int], bool]) -> np.ndarray:
-        """Per click, `test(i)` of a function of its address only (its `parsed_ip`, `ip_info`,
-        `ip_hash`, `hosting`), called once per distinct address (i: its first click)."""
-        return self.per("ip", lambda firsts: np.fromiter(map(test, firsts), bool, len(firsts)))
+    def spread(self, by: str, values: np.ndarray) -> np.ndarray:
+        """A numpy column of every click from `values`, one per row of `by`."""
+        rows = self.rows(by)
+        return values if rows is None else values[rows]
 
     def agent_mask(self, test: Callable[[UaInfo], bool]) -> np.ndarray:
         """Per click, `test` of its user agent's `UaInfo`, called once per distinct agent."""
-        ua = self.ua
-        return self.per(
-            "ua", lambda firsts: np.fromiter((test(ua[i]) for i in firsts), bool, len(firsts))
-        )
+        agents = self.agents
+        return self.spread("ua", np.fromiter(map(test, agents), bool, len(agents)))
+
+    def hosted_mask(self) -> np.ndarray:
+        """Per click, whether its address is in a listed hosting network."""
+        hosting = self.address_hosting
+        listed = np.fromiter(map(operator.is_not, hosting, repeat(None)), bool, len(hosting))
+        return self.spread("ip", listed)
+
+    def asn_mask(self, asns: Iterable[int]) -> np.ndarray:
+        """Per click, whether its address is announced by one of `asns`."""
+        infos = self.address_infos
+        column = np.fromiter((info.asn for info in infos), np.int64, len(infos))
+        return self.spread("ip", np.isin(column, np.fromiter(asns, np.int64)))
 
     def shared(self, clicks: np.ndarray, by: str, make: Callable[[int], T]) -> dict[int, T]:
         """{i: make(i)} for `clicks` (ascending), where `make(i)` is a function of click i's
@@ -172,6 +185,69 @@ class EnrichedBatch:
         made = _objects([make(i) for i in clicks[first].tolist()])
         return dict(zip(clicks.tolist(), made[numbered.reshape(-1)].tolist(), strict=True))
 
+    def agent(self, i: int) -> UaInfo:
+        """What the user agent of click i is."""
+        rows = self.ua_row
+        return self.agents[i if rows is None else rows[i]]
+
+    def info(self, i: int) -> IpInfo:
+        """What the ranges say of click i's address."""
+        rows = self.ip_row
+        return self.address_infos[i if rows is None else rows[i]]
+
+    def hashed(self, i: int) -> str:
+        """The keyed hash of click i's address ("" without a valid IP)."""
+        rows = self.ip_row
+        return self.address_hashes[i if rows is None else rows[i]]
+
+    def hosted(self, i: int) -> HostingAsn | None:
+        """The hosting network click i comes from, if listed."""
+        rows = self.ip_row
+        return self.address_hosting[i if rows is None else rows[i]]
+
+    def parsed(self, i: int) -> ParsedIp | None:
+        """Click i's parsed address (None without a valid IP)."""
+        rows = self.ip_row
+        return self.addresses[i if rows is None else rows[i]]
+
+    def _per_click(self, name: str, by: str, values: Sequence[Any]) -> list[Any]:
+        found = self._lists.get(name)
+        if found is None:
+            rows = self.rows(by)
+            found = list(values) if rows is None else _objects(values)[rows].tolist()
+            self._lists[name] = found
+        return found
+
+    @property
+    def ua(self) -> list[UaInfo]:
+        """Every click's `UaInfo` (built on first use)."""
+        return self._per_click("ua", "ua", self.agents)
+
+    @property
+    def parsed_ip(self) -> list[ParsedIp | None]:
+        """Every click's parsed address (built on first use)."""
+        return self._per_click("parsed_ip", "ip", self.addresses)
+
+    @property
+    def ip_info(self) -> list[IpInfo]:
+        """Every click's `IpInfo` (built on first use)."""
+        return self._per_click("ip_info", "ip", self.address_infos)
+
+    @property
+    def ip_hash(self) -> list[str]:
+        """Every click's keyed address hash (built on first use)."""
+        return self._per_click("ip_hash", "ip", self.address_hashes)
+
+    @property
+    def hosting(self) -> list[HostingAsn | None]:
+        """Every click's hosting network (built on first use)."""
+        return self._per_click("hosting", "ip", self.address_hosting)
+
+    def row_list(self, by: str) -> list[int]:
+        """Each click's row of `by`, as a list."""
+        rows = self.rows(by)
+        return list(range(len(self))) if rows is None else rows.tolist()
+
     def __len__(self) -> int:
         return len(self.ts_us)
 
@@ -184,15 +260,15 @@ class EnrichedBatch:
 
     def enrichment(self, i: int) -> Enrichment:
         """The `Enrichment` of click i."""
-        ua, info, parsed = self.ua[i], self.ip_info[i], self.parsed_ip[i]
+        ua, info, parsed = self.agent(i), self.info(i), self.parsed(i)
         return Enrichment(
             ip_prefix=parsed.prefix if parsed else "",
-            ip_hash=self.ip_hash[i],
+            ip_hash=self.hashed(i),
             visitor_key=self.visitor_key[i],
             country=info.country or None,
             asn=info.asn or None,
             as_org=info.as_org or None,
-            is_datacenter=self.hosting[i] is not None,
+            is_datacenter=self.hosted(i) is not None,
             browser=ua.browser,
             browser_version=ua.browser_version,
             os=ua.os,
@@ -205,18 +281,16 @@ class EnrichedBatch:
         n = len(self)
         ip_row = self.ip_row if self.ip_row is not None else np.arange(n)
         ua_row = self.ua_row if self.ua_row is not None else np.arange(n)
-        ips = self.firsts("ip")
-        uas = [self.ua[i] for i in self.firsts("ua")]
-        infos = [self.ip_info[i] for i in ips]
+        uas, infos = self.agents, self.address_infos
         return EnrichmentColumns(
             visitor_key=self.visitor_key,
             ip_row=ip_row,
-            ip_prefix=[self.prefix(i) for i in ips],
-            ip_hash=[self.ip_hash[i] for i in ips],
+            ip_prefix=[p.prefix if p is not None else "" for p in self.addresses],
+            ip_hash=list(self.address_hashes),
             country=[info.country or None for info in infos],
             asn=[info.asn or None for info in infos],
             as_org=[info.as_org or None for info in infos],
-            is_datacenter=[self.hosting[i] is not None for i in ips],
+            is_datacenter=[h is not None for h in self.address_hosting],
             ua_row=ua_row,
             browser=[ua.browser for ua in uas],
             browser_version=[ua.browser_version for ua in uas],
@@ -227,12 +301,12 @@ class EnrichedBatch:
 
     def prefix(self, i: int) -> str:
         """The /24 or /48 of click i ("" without a valid IP)."""
-        parsed = self.parsed_ip[i]
+        parsed = self.parsed(i)
         return parsed.prefix if parsed is not None else ""
 
     def ip_address(self, i: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         """The parsed address of click i (for allow-lists)."""
-        parsed = self.parsed_ip[i]
+        parsed = self.parsed(i)
         if parsed is None:
             return None
         if parsed.version == 4:
@@ -287,28 +361,23 @@ def enrich(
             hashed = ip_hash(ip, secret_key) if address else ""
             found[j] = cache[ip] = (address, hashed, info)
     known = cast(list[KnownIp], found)  # every address is known now
-    parsed_d = _objects([k[0] for k in known])
-    hashed_d = [k[1] for k in known]
     infos_d = [k[2] for k in known]
-    hosted_d = _objects([hosting.get(info.asn) for info in infos_d])
 
     agents = table.user_agent
     ua_rows = {ua: j for j, ua in enumerate(dict.fromkeys(agents))}
     ua_row = np.fromiter(map(ua_rows.__getitem__, agents), np.intp, n)
     classify = classifier.classify
-    ua_d = _objects([classify(ua) for ua in ua_rows])
     # The cookie-less key once per distinct (address, agent) pair of the batch, numbered by
     # agent then address: each agent's pairs are one run of `pairs`.
     n_ips = max(len(ip_rows), 1)
     pairs, pair_row = _pair_rows(ua_row * n_ips + ip_row, len(ua_rows) * n_ips)
     pair_ip = (pairs % n_ips).tolist()
     bounds = np.searchsorted(pairs // n_ips, np.arange(len(ua_rows) + 1)).tolist()
-    alts_list: list[str] = []
+    alts_d: list[str] = []
     for u, agent in enumerate(ua_rows):
         run = pair_ip[bounds[u] : bounds[u + 1]]
-        alts_list += alt_keys(agent, [hashed_d[j] for j in run])
-    alts_d = _objects(alts_list)
-    alts: list[str] = alts_d[pair_row].tolist()
+        alts_d += alt_keys(agent, [known[j][1] for j in run])
+    alts: list[str] = _objects(alts_d)[pair_row].tolist()
     vkeys = alts  # no click has a cookie (an audit): the cookie-less key is the visitor's
     if any(table.visitor_id) or any(table.assigned_visitor_id):
         vkeys = [
@@ -323,13 +392,14 @@ def enrich(
         columns=table,
         ts_us=table.ts_us,
         methods=list(map(upper.__getitem__, methods)),
-        ua=ua_d[ua_row].tolist(),
-        parsed_ip=parsed_d[ip_row].tolist(),
-        ip_info=_objects(infos_d)[ip_row].tolist(),
-        ip_hash=_objects(hashed_d)[ip_row].tolist(),
+        agents=[classify(ua) for ua in ua_rows],
+        addresses=[k[0] for k in known],
+        address_hashes=[k[1] for k in known],
+        address_infos=infos_d,
+        address_hosting=[hosting.get(info.asn) for info in infos_d],
         visitor_key=vkeys,
         alt_key=alts,
-        hosting=hosted_d[ip_row].tolist(),
+        pair_alts=alts_d,
         scope=_scopes(table, platform),
         ip_row=ip_row,
         ua_row=ua_row,
@@ -337,25 +407,16 @@ def enrich(
     )
 
 
-def _firsts(rows: np.ndarray) -> np.ndarray:
-    """The first position of each row of `rows` (rows numbered 0..k-1, each present)."""
-    n = rows.size
-    first = np.full(int(rows.max()) + 1 if n else 0, n, np.intp)
-    np.minimum.at(first, rows, np.arange(n, dtype=np.intp))
-    return first
-
-
 def _pair_rows(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """`np.unique(codes, return_inverse=True)` of codes in [0, size): by marking a table
     when it is not much larger than the batch (no sort), else by `np.unique`."""
-    if size > 4 * codes.size + 1024:
+    if size > 64 * codes.size + 4096:
         pairs, rows = np.unique(codes, return_inverse=True)
         return pairs, rows.reshape(-1)
     present = np.zeros(size, bool)
     present[codes] = True
     pairs = np.flatnonzero(present)
-    rank = np.cumsum(present, dtype=np.intp) - 1
-    return pairs, rank[codes]
+    return pairs, np.searchsorted(pairs, codes)
 
 
 def _objects(values: Sequence[object]) -> np.ndarray:

@@ -49,7 +49,7 @@ _PREFETCH_WORDS = re.compile(r"prefetch|prerender|preview", re.IGNORECASE)
 
 
 def _ua_evidence(batch: EnrichedBatch, i: int) -> dict[str, Any]:
-    match = batch.ua[i].match or {}
+    match = batch.agent(i).match or {}
     return {**match, "user_agent": batch.columns.user_agent[i][:200]}
 
 
@@ -71,7 +71,7 @@ def known_crawler(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     return batch.shared(
         _of_category(batch, "crawler"),
         "ua",
-        lambda i: Hit("certain", {**_ua_evidence(batch, i), "bot_name": batch.ua[i].bot_name}),
+        lambda i: Hit("certain", {**_ua_evidence(batch, i), "bot_name": batch.agent(i).bot_name}),
     )
 
 
@@ -98,11 +98,12 @@ def link_preview(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     # A browser-UA click can only be a preview by its network, its method or its headers.
     browserish = _of_category(batch, *_BROWSERISH)
     if not ctx.headers_recorded:
-        signalled = batch.address_mask(lambda i: batch.ip_info[i].asn in PLATFORM_ASNS)
+        signalled = batch.asn_mask(PLATFORM_ASNS)
         signalled |= np.array(batch.methods) == "HEAD"
         browserish = browserish[signalled[browserish]]
-    for i in browserish.tolist():
-        asn = batch.ip_info[i].asn
+    infos = batch.at("ip", batch.address_infos, browserish)
+    for i, info in zip(browserish.tolist(), infos, strict=True):
+        asn = info.asn
         platform = PLATFORM_ASNS.get(asn)
         head = batch.methods[i] == "HEAD"
         bare = missing_browser_headers(batch, i, ctx)
@@ -126,7 +127,7 @@ def link_preview(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
             {
                 "signal": "; ".join(signals),
                 "asn": asn or None,
-                "as_org": batch.ip_info[i].as_org or None,
+                "as_org": info.as_org or None,
                 "method": batch.methods[i],
                 "user_agent": batch.columns.user_agent[i][:200],
             },
@@ -165,21 +166,27 @@ def non_browser(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
 def datacenter(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     """Source network in the curated hosting/cloud/VPN list (VPN exits are weaker evidence:
     people use them)."""
-    hosted = np.flatnonzero(batch.address_mask(lambda i: batch.hosting[i] is not None))
+    hosted = np.flatnonzero(batch.hosted_mask())
+    # The evidence is a function of (network, prefix): addresses of one /24 share a hit.
+    made: dict[tuple[int, str], Hit] = {}
 
     def hit(i: int) -> Hit:
-        hosting = batch.hosting[i]
+        hosting = batch.hosted(i)
         assert hosting is not None
-        return Hit(
-            "weak" if hosting.kind == "vpn" else "strong",
-            {
-                "asn": hosting.asn,
-                "as_org": hosting.owner,
-                "kind": hosting.kind,
-                "list": "fairclick-hosting-asns",
-                "ip_prefix": batch.prefix(i),
-            },
-        )
+        prefix = batch.prefix(i)
+        found = made.get((hosting.asn, prefix))
+        if found is None:
+            found = made[hosting.asn, prefix] = Hit(
+                "weak" if hosting.kind == "vpn" else "strong",
+                {
+                    "asn": hosting.asn,
+                    "as_org": hosting.owner,
+                    "kind": hosting.kind,
+                    "list": "fairclick-hosting-asns",
+                    "ip_prefix": prefix,
+                },
+            )
+        return found
 
     return batch.shared(hosted, "ip", hit)
 
@@ -190,7 +197,7 @@ _CHROMIUM_UA = re.compile(r"(?:Chrome|CriOS|Edg|OPR)/(\d+)")
 
 def client_hint_problems(batch: EnrichedBatch, i: int) -> list[str]:
     """Ways the client hints contradict the user agent (each one is a lie somewhere)."""
-    ua, headers = batch.ua[i], batch.columns.headers[i]
+    ua, headers = batch.agent(i), batch.columns.headers[i]
     problems = []
     brands_raw = headers.get("sec-ch-ua", "")
     platform = headers.get("sec-ch-ua-platform", "").strip('"').lower()
@@ -291,13 +298,13 @@ def self_click(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
                     "influencer_id": influencer_id,
                 },
             )
-        elif batch.ip_hash[i] and batch.ip_hash[i] in own.ip_hashes:
+        elif (hashed := batch.hashed(i)) and hashed in own.ip_hashes:
             hits[i] = Hit(
                 "strong",
                 {
                     "matched": "IP address of the influencer's session",
                     "influencer_id": influencer_id,
-                    "ip_hash": batch.ip_hash[i],
+                    "ip_hash": hashed,
                 },
             )
         elif (prefix, columns.user_agent[i]) in own.prefix_user_agents:

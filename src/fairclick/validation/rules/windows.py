@@ -221,29 +221,27 @@ def click_keys(batch: EnrichedBatch, memo: KeyMemo | None = None) -> KeyColumns:
         return np.fromiter(map(lookup, texts), np.uint64, n)
 
     ts_us = np.fromiter(batch.ts_us, np.int64, n)
-    parsed, hashed, alts = batch.parsed_ip, batch.ip_hash, batch.alt_key
     # Address and (address, agent) keys once per distinct value of the batch.
-    has_prefix = batch.per(
-        "ip", lambda firsts: np.fromiter((parsed[i] is not None for i in firsts), bool)
-    )
-    prefix = batch.per(
+    addresses = batch.addresses
+    k = len(addresses)
+    has_prefix = batch.spread("ip", np.fromiter((p is not None for p in addresses), bool, k))
+    empty = strings("")
+    prefix = batch.spread(
         "ip",
-        lambda firsts: np.fromiter(
-            (strings(p.prefix) if (p := parsed[i]) is not None else strings("") for i in firsts),
-            np.uint64,
+        np.fromiter(
+            (strings(p.prefix) if p is not None else empty for p in addresses), np.uint64, k
         ),
     )
-    ip = batch.per(
-        "ip", lambda firsts: _hex_keys([hashed[i] for i in firsts], memo.ips.__getitem__, 0, None)
-    )
-    alt = batch.per("pair", lambda firsts: _hex_keys([alts[i] for i in firsts], strings, 2, 34))
+    ip = batch.spread("ip", _hex_keys(list(batch.address_hashes), memo.ips.__getitem__, 0, None))
+    alt = batch.spread("pair", _hex_keys(list(batch.pair_alts), strings, 2, 34))
     # The visitor key is the cookie-less one unless the click has a cookie.
-    own = np.fromiter(map(operator.is_not, batch.visitor_key, alts), bool, n)
     visitor = alt.copy()
-    if own.any():
-        rows = np.flatnonzero(own)
-        cookies = [batch.visitor_key[i] for i in rows.tolist()]
-        visitor[rows] = _hex_keys(cookies, strings, 2, 34)
+    if batch.visitor_key is not batch.alt_key:
+        own = np.fromiter(map(operator.is_not, batch.visitor_key, batch.alt_key), bool, n)
+        if own.any():
+            rows = np.flatnonzero(own)
+            cookies = [batch.visitor_key[i] for i in rows.tolist()]
+            visitor[rows] = _hex_keys(cookies, strings, 2, 34)
     scope = column(batch.scope) * _MIX
     has_ip = ip != 0
     return KeyColumns(
@@ -402,9 +400,8 @@ def preview_timing(
     this batch can change anything: those are walked in order; the others are left as they
     are."""
     out = dict(hits)
-    n = len(batch)
-    browser = np.fromiter((u.category == "browser" for u in batch.ua), bool, n)
-    writers = browser & np.fromiter((h is not None for h in batch.hosting), bool, n)
+    browser = batch.agent_mask(lambda ua: ua.category == "browser")
+    writers = browser & batch.hosted_mask()
     writers[list(hits)] = True  # only a click with a hit (maybe found here) writes a record
     written = sorted_distinct(keys.preview[writers])
     live = snap.live(keys.preview, keys.now_s) | contains(written, keys.preview)
@@ -423,8 +420,11 @@ def preview_timing(
     view = snap.view(np.concatenate((keys.preview[walk], keys.fanout[walk])))
     fanout = Counters(view, FANOUT_WINDOWS)
     previews, fanouts = keys.preview[walk].tolist(), keys.fanout[walk].tolist()
-    for i, preview_key, fanout_key in zip(walk.tolist(), previews, fanouts, strict=True):
-        ts, ua = batch.ts_us[i], batch.ua[i]
+    agents = batch.at("ua", batch.agents, walk)
+    for i, preview_key, fanout_key, ua in zip(
+        walk.tolist(), previews, fanouts, agents, strict=True
+    ):
+        ts = batch.ts_us[i]
         hit = out.get(i)
         if hit is None and ua.category != "browser":
             continue
@@ -434,7 +434,7 @@ def preview_timing(
             out[i] = hit = Hit(
                 hit.strength, {**hit.evidence, "fanout_requests_60s": round(count, 1)}
             )
-        elif hit is None and batch.hosting[i] is not None:
+        elif hit is None and batch.hosted(i) is not None:
             recent = fanout.recent(fanout_key, ts)
             if recent >= FANOUT_MIN:
                 out[i] = hit = Hit(
@@ -442,7 +442,7 @@ def preview_timing(
                     {
                         "signal": "browser UA from a hosting network during a fediverse fan-out",
                         "fanout_requests_60s": recent,
-                        "asn": batch.ip_info[i].asn,
+                        "asn": batch.info(i).asn,
                     },
                 )
         last = view.get(preview_key, now_s)
