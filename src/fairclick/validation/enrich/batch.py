@@ -416,7 +416,8 @@ def _pair_rows(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     present = np.zeros(size, bool)
     present[codes] = True
     pairs = np.flatnonzero(present)
-    return pairs, np.searchsorted(pairs, codes)
+    rank = np.cumsum(present, dtype=np.int32 if size < 2**31 else np.int64)
+    return pairs, (rank[codes] - 1).astype(np.intp)
 
 
 def _objects(values: Sequence[object]) -> np.ndarray:

@@ -529,7 +529,7 @@ def duplicate(
     if not walked.size:
         return {}
     view = snap.view(np.concatenate((visitor[walked], alt[walked])))
-    get, put = view.get, view.put
+    get = view.get
     rows = counted[walked]
     if len(distinct) == 1:
         windows_of = [campaigns[0]] * walked.size
@@ -537,8 +537,12 @@ def duplicate(
         windows_of = [campaigns[j] for j in walked.tolist()]
     hours = {c: round(w / timedelta(hours=1), 3) for c, w in windows.items()}
     vkeys, click_id = batch.visitor_key, batch.columns.click_id
-    # A window's first click, decoded once for all the repeats it catches.
+    # A window's first click as state gives it back, decoded once for all the repeats it
+    # catches: by stored value for windows in state, by click for those opened here. The
+    # latter are kept as (expiry, time, click) and packed together after the walk.
     firsts: dict[bytes, tuple[int, str]] = {}
+    opened: dict[int, tuple[int, int, int]] = {}
+    decoded: dict[int, tuple[int, str]] = {}
     hits: Hits = {}
     for i, ts, now_s_i, visitor_j, alt_j, campaign in zip(
         rows.tolist(),
@@ -553,12 +557,21 @@ def duplicate(
         own = "visitor cookie" if vkeys[i].startswith("v:") else "ip+user agent"
         candidates = ((own, visitor_j), ("ip+user agent", alt_j)) if alt_j else ((own, visitor_j),)
         for matched_on, key in candidates:
-            raw = get(key, now_s_i)
-            if raw is None:
-                continue
-            first = firsts.get(raw)
-            if first is None:
-                first = firsts[raw] = unpack_first(raw)
+            mine = opened.get(key)
+            if mine is not None:
+                if mine[0] <= now_s_i:  # expired, as `StateView.get` sees it
+                    continue
+                first = decoded.get(mine[2])
+                if first is None:
+                    packed = pack_first(mine[1], click_id[mine[2]])
+                    first = decoded[mine[2]] = unpack_first(packed)
+            else:
+                raw = get(key, now_s_i)
+                if raw is None:
+                    continue
+                first = firsts.get(raw)
+                if first is None:
+                    first = firsts[raw] = unpack_first(raw)
             first_ts, first_id = first
             if 0 <= ts - first_ts < window_w:
                 hits[i] = Hit(
@@ -573,11 +586,20 @@ def duplicate(
                 )
                 break
         else:
-            expires_s = (ts + window_w) // US - _EPOCH_OFFSET_S + 1  # state_seconds + 1
-            value = pack_first(ts, click_id[i])
+            entry = ((ts + window_w) // US - _EPOCH_OFFSET_S + 1, ts, i)  # state_seconds + 1
             for _, key in candidates:
-                put(key, expires_s, value)
-    snap.put_view(view)
+                opened[key] = entry
+    if opened:
+        entries = list(opened.values())
+        m = len(entries)
+        snap.put(
+            np.fromiter(opened, np.uint64, m),
+            np.fromiter((e[0] for e in entries), np.int64, m),
+            pack_firsts(
+                np.fromiter((e[1] for e in entries), np.int64, m),
+                pack_click_ids([click_id[e[2]] for e in entries]),
+            ),
+        )
     return hits
 
 

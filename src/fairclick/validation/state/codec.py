@@ -47,8 +47,12 @@ def pack_click_ids(click_ids: Sequence[str]) -> np.ndarray:
     numpy, others one by one)."""
     n = len(click_ids)
     lengths = np.fromiter(map(len, click_ids), np.int64, n)
-    is_ascii = np.fromiter((c.isascii() for c in click_ids), bool, n)
-    text = np.array([c if a else "" for c, a in zip(click_ids, is_ascii, strict=True)], "S26")
+    if all(map(str.isascii, click_ids)):  # the usual case: no per-id mask or copy
+        is_ascii = np.ones(n, bool)
+        text = np.array(click_ids, "S26")
+    else:
+        is_ascii = np.fromiter(map(str.isascii, click_ids), bool, n)
+        text = np.array([c if a else "" for c, a in zip(click_ids, is_ascii, strict=True)], "S26")
     chars = (
         np.frombuffer(text.tobytes(), np.uint8).reshape(n, 26) if n else np.zeros((0, 26), np.uint8)
     )
