@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,16 +96,19 @@ prefix = st.one_of(st.none(), st.sampled_from(["90.12.4.7", "2a01:e0a:1d4:5e10::
     ),
     ts=st.integers(946_684_800_000_000, 4_000_000_000_000_000),
     by_row=st.booleans(),
+    cookieless=st.booleans(),
 )
 def test_key_columns_equal_per_click_keys(
-    rows: list[tuple[Any, ...]], ts: int, by_row: bool
+    rows: list[tuple[Any, ...]], ts: int, by_row: bool, cookieless: bool
 ) -> None:
+    alt_key = [a for _, a, _, _, _ in rows]
     batch = Columns(
         ts_us=[ts + i for i in range(len(rows))],
         parsed_ip=[parse_ip(p) if p else None for _, _, _, p, _ in rows],
         ip_hash=[ip for _, _, ip, _, _ in rows],
-        visitor_key=[v for v, _, _, _, _ in rows],
-        alt_key=[a for _, a, _, _, _ in rows],
+        # No click with a cookie: the engine's batch holds one list for both keys.
+        visitor_key=alt_key if cookieless else [v for v, _, _, _, _ in rows],
+        alt_key=alt_key,
         scope=[s for *_, s in rows],
         by_row=by_row,
     )
@@ -128,5 +132,7 @@ def test_key_columns_equal_per_click_keys(
             strict=True,
         )
         assert [reference.ClickKeys(*c) for c in columns] == expected
+        every = {key for keys in expected for key in dataclasses.astuple(keys) if key}
+        assert got.distinct().tolist() == sorted(every)
         assert got.has_ip.tolist() == [bool(ip) for ip in batch.ip_hash]
         assert got.ts_us.tolist() == batch.ts_us

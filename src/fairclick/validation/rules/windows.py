@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
@@ -152,22 +152,22 @@ class KeyColumns:
     rate_visitor: np.ndarray
     rate_ip: np.ndarray
     rate_subnet: np.ndarray
+    # Arrays holding together the same set of keys as the seven columns, smaller: the keys of
+    # each distinct address, pair or scope once (empty: use the columns).
+    parts: tuple[np.ndarray, ...] = field(default=(), compare=False)
 
     def distinct(self) -> np.ndarray:
         """Every non-zero key of the batch, sorted, once."""
-        every = sorted_distinct(
-            np.concatenate(
-                (
-                    self.preview,
-                    self.fanout,
-                    self.dedupe_visitor,
-                    self.dedupe_alt,
-                    self.rate_visitor,
-                    self.rate_ip,
-                    self.rate_subnet,
-                )
-            )
+        parts = self.parts or (
+            self.preview,
+            self.fanout,
+            self.dedupe_visitor,
+            self.dedupe_alt,
+            self.rate_visitor,
+            self.rate_ip,
+            self.rate_subnet,
         )
+        every = sorted_distinct(np.concatenate(parts))
         return every[1:] if every.size and every[0] == 0 else every
 
 
@@ -224,37 +224,52 @@ def click_keys(batch: EnrichedBatch, memo: KeyMemo | None = None) -> KeyColumns:
     # Address and (address, agent) keys once per distinct value of the batch.
     addresses = batch.addresses
     k = len(addresses)
-    has_prefix = batch.spread("ip", np.fromiter((p is not None for p in addresses), bool, k))
+    has_prefix = np.fromiter((p is not None for p in addresses), bool, k)
     empty = strings("")
-    prefix = batch.spread(
-        "ip",
-        np.fromiter(
-            (strings(p.prefix) if p is not None else empty for p in addresses), np.uint64, k
-        ),
+    prefix = np.fromiter(
+        (strings(p.prefix) if p is not None else empty for p in addresses), np.uint64, k
     )
-    ip = batch.spread("ip", _hex_keys(list(batch.address_hashes), memo.ips.__getitem__, 0, None))
-    alt = batch.spread("pair", _hex_keys(list(batch.pair_alts), strings, 2, 34))
+    ip = _hex_keys(list(batch.address_hashes), memo.ips.__getitem__, 0, None)
+    alt_by_pair = _hex_keys(list(batch.pair_alts), strings, 2, 34)
+    alt = batch.spread("pair", alt_by_pair)
     # The visitor key is the cookie-less one unless the click has a cookie.
     visitor = alt.copy()
-    if batch.visitor_key is not batch.alt_key:
+    cookies = batch.visitor_key is not batch.alt_key
+    if cookies:
         own = np.fromiter(map(operator.is_not, batch.visitor_key, batch.alt_key), bool, n)
-        if own.any():
+        cookies = bool(own.any())
+        if cookies:
             rows = np.flatnonzero(own)
-            cookies = [batch.visitor_key[i] for i in rows.tolist()]
-            visitor[rows] = _hex_keys(cookies, strings, 2, 34)
+            texts = [batch.visitor_key[i] for i in rows.tolist()]
+            visitor[rows] = _hex_keys(texts, strings, 2, 34)
     scope = column(batch.scope) * _MIX
-    has_ip = ip != 0
+    rate_ip = np.where(ip != 0, _mixed(ip, "vi"), np.uint64(0))
+    rate_subnet = np.where(has_prefix, _mixed(prefix, "vs"), np.uint64(0))
+    dedupe_visitor = _nonzero(scope ^ visitor ^ np.uint64(_KINDS["dd"]))
+    dedupe_alt = _nonzero(scope ^ alt ^ np.uint64(_KINDS["dd"])) if cookies else dedupe_visitor
+    rate_visitor = _mixed(visitor, "vv") if cookies else None
+    rate_alt = _mixed(alt_by_pair, "vv")  # the visitor's rate key of the cookie-less pairs
+    scopes = sorted_distinct(scope)
     return KeyColumns(
         ts_us=ts_us,
         now_s=ts_us // US - _EPOCH_OFFSET_S,
-        has_ip=has_ip,
+        has_ip=batch.spread("ip", ip != 0),
         preview=_nonzero(scope ^ np.uint64(_KINDS["pv"])),
         fanout=_nonzero(scope ^ np.uint64(_KINDS["fo"])),
-        dedupe_visitor=_nonzero(scope ^ visitor ^ np.uint64(_KINDS["dd"])),
-        dedupe_alt=_nonzero(scope ^ alt ^ np.uint64(_KINDS["dd"])),
-        rate_visitor=_mixed(visitor, "vv"),
-        rate_ip=np.where(has_ip, _mixed(ip, "vi"), np.uint64(0)),
-        rate_subnet=np.where(has_prefix, _mixed(prefix, "vs"), np.uint64(0)),
+        dedupe_visitor=dedupe_visitor,
+        dedupe_alt=dedupe_alt.copy() if dedupe_alt is dedupe_visitor else dedupe_alt,
+        rate_visitor=rate_visitor if rate_visitor is not None else batch.spread("pair", rate_alt),
+        rate_ip=batch.spread("ip", rate_ip),
+        rate_subnet=batch.spread("ip", rate_subnet),
+        parts=(
+            _nonzero(scopes ^ np.uint64(_KINDS["pv"])),
+            _nonzero(scopes ^ np.uint64(_KINDS["fo"])),
+            dedupe_visitor,
+            *((dedupe_alt,) if cookies else ()),
+            rate_visitor if rate_visitor is not None else rate_alt,
+            rate_ip,
+            rate_subnet,
+        ),
     )
 
 
