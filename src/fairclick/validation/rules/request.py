@@ -138,10 +138,12 @@ def link_preview(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
 def prefetch(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     """HEAD requests (that are not previews) and declared prefetch/prerender requests."""
     hits: Hits = {}
+    head = Hit("certain", {"method": "HEAD"})  # one for every HEAD hit: hits are frozen
+    methods = batch.methods
     for i, headers in enumerate(batch.columns.headers):
         if not headers:
-            if batch.methods[i] == "HEAD":
-                hits[i] = Hit("certain", {"method": "HEAD"})
+            if methods[i] == "HEAD":
+                hits[i] = head
             continue
         for name in ("sec-purpose", "purpose", "x-purpose", "x-moz"):
             value = headers.get(name, "")
@@ -149,8 +151,8 @@ def prefetch(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
                 hits[i] = Hit("certain", {"header": name, "value": value[:80]})
                 break
         else:
-            if batch.methods[i] == "HEAD":
-                hits[i] = Hit("certain", {"method": "HEAD"})
+            if methods[i] == "HEAD":
+                hits[i] = head
     return hits
 
 
