@@ -24,6 +24,15 @@ _STEPS = np.arange(_WINDOW, dtype=np.int64)
 _RECORD = np.dtype((np.void, VALUE_SIZE))
 
 
+def _stable_order(values: np.ndarray, bound: int) -> np.ndarray:
+    """`np.argsort(values, kind="stable")` of int64 values in [0, `bound`): one unstable sort
+    of value * n + position, several times faster than numpy's stable sort of int64."""
+    n = values.size
+    if not n or bound * n >= 2**62:
+        return np.argsort(values, kind="stable")
+    return np.sort(values * n + np.arange(n, dtype=np.int64)) % n
+
+
 def _records(values: np.ndarray) -> np.ndarray:
     """(n, 24) uint8 rows as n records."""
     return np.ascontiguousarray(values, np.uint8).view(_RECORD).reshape(-1)
@@ -152,7 +161,7 @@ class MemoryState:
         # New keys may want the same empty slot: place one per slot, re-probe the rest.
         while new.size:
             slots = slot[new]
-            order = np.argsort(slots, kind="stable")
+            order = _stable_order(slots, self.capacity)
             first = np.ones(new.size, bool)
             first[1:] = slots[order[1:]] != slots[order[:-1]]
             taken = np.zeros(new.size, bool)
@@ -188,7 +197,7 @@ class MemoryState:
         (what linear probing gives; a running maximum). Keys pushed past the end wrap round
         through `_insert`."""
         home = (keys % np.uint64(self.capacity)).astype(np.int64)
-        order = np.argsort(home, kind="stable")
+        order = _stable_order(home, self.capacity)
         step = np.arange(order.size, dtype=np.int64)
         slot = np.maximum.accumulate(home[order] - step) + step
         inside = slot < self.capacity
