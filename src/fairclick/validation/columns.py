@@ -91,10 +91,12 @@ class ClickColumns:
     def in_order(self) -> bool:
         """Whether the rows are in event-time order (ts, click_id)."""
         ts, ids = self.ts_us, self.click_id
-        if not all(map(operator.le, ts, ts[1:])):
+        after = ts[1:]
+        if not all(map(operator.le, ts, after)):
             return False
-        ties = compress(range(len(ts) - 1), map(operator.eq, ts, ts[1:]))
-        return all(ids[k] <= ids[k + 1] for k in ties)
+        # Ties (many in a log with one-second times) compared in C: each tied id with the next.
+        tied = list(map(operator.eq, ts, after))
+        return all(map(operator.le, compress(ids, tied), compress(ids[1:], tied)))
 
     def order(self) -> list[int]:
         """The rows sorted by event time (ts, click_id)."""

@@ -99,7 +99,8 @@ def link_preview(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     browserish = _of_category(batch, *_BROWSERISH)
     if not ctx.headers_recorded:
         signalled = batch.asn_mask(PLATFORM_ASNS)
-        signalled |= np.array(batch.methods) == "HEAD"
+        methods = batch.methods
+        signalled |= np.fromiter(map("HEAD".__eq__, methods), bool, len(methods))
         browserish = browserish[signalled[browserish]]
     infos = batch.at("ip", batch.address_infos, browserish)
     for i, info in zip(browserish.tolist(), infos, strict=True):
