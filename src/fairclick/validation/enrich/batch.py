@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
-from itertools import repeat
+from itertools import count, repeat
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -348,7 +348,7 @@ def enrich(
     n = len(table)
     cache: dict[str, KnownIp] = {} if ip_cache is None else ip_cache
     ips = table.ip
-    ip_rows = {ip: j for j, ip in enumerate(dict.fromkeys(ips))}
+    ip_rows = dict(zip(dict.fromkeys(ips), count()))  # address → row, by first click
     ip_row = np.fromiter(map(ip_rows.__getitem__, ips), np.intp, n)
     found: list[KnownIp | None] = list(map(cache.get, ip_rows))
     new = [j for j, k in enumerate(found) if k is None]
@@ -364,7 +364,7 @@ def enrich(
     infos_d = [k[2] for k in known]
 
     agents = table.user_agent
-    ua_rows = {ua: j for j, ua in enumerate(dict.fromkeys(agents))}
+    ua_rows = dict(zip(dict.fromkeys(agents), count()))
     ua_row = np.fromiter(map(ua_rows.__getitem__, agents), np.intp, n)
     classify = classifier.classify
     # The cookie-less key once per distinct (address, agent) pair of the batch, numbered by
@@ -427,6 +427,17 @@ def _objects(values: Sequence[object]) -> np.ndarray:
 
 def _scopes(table: ClickColumns, platform: bool) -> list[str]:
     # `scope_of` once per distinct link (platform) or path (audit): equal scopes share a string.
+    # When every click has a link (platform) or a path (audit), the scope is a function of that
+    # column alone: one lookup per click, in C.
+    if platform:
+        links = table.link_id
+        if None not in links:
+            by_link = {link: _scope(link, "", "", True) for link in dict.fromkeys(links)}
+            return list(map(by_link.__getitem__, links))
+    elif all(table.path):
+        paths = table.path
+        by_path = {path: _scope(None, "", path, False) for path in dict.fromkeys(paths)}
+        return list(map(by_path.__getitem__, paths))
     memo: dict[object, str] = {}
     out = []
     for link_id, code, path in zip(table.link_id, table.code, table.path, strict=True):
