@@ -436,6 +436,10 @@ def preview_timing(
     fanout = Counters(view, FANOUT_WINDOWS)
     previews, fanouts = keys.preview[walk].tolist(), keys.fanout[walk].tolist()
     agents = batch.at("ua", batch.agents, walk)
+    click_id = batch.columns.click_id
+    # Preview records written by this walk, as (expiry, time, click): packed together after
+    # it, read back as state would give them (the click id through its packing).
+    recorded: dict[int, tuple[int, int, int]] = {}
     for i, preview_key, fanout_key, ua in zip(
         walk.tolist(), previews, fanouts, agents, strict=True
     ):
@@ -460,9 +464,16 @@ def preview_timing(
                         "asn": batch.info(i).asn,
                     },
                 )
-        last = view.get(preview_key, now_s)
-        if last is not None and (hit is None or hit.strength == "weak"):
-            prev_ts, prev_id = unpack_first(last)
+        mine = recorded.get(preview_key)
+        last = view.get(preview_key, now_s) if mine is None else None
+        if (last is not None or (mine is not None and mine[0] > now_s)) and (
+            hit is None or hit.strength == "weak"
+        ):
+            if last is not None:
+                prev_ts, prev_id = unpack_first(last)
+            else:
+                assert mine is not None
+                prev_ts, prev_id = unpack_first(pack_first(mine[1], click_id[mine[2]]))
             close = 0 <= ts - prev_ts <= PREVIEW_FOLLOW_US
             if close and (hit is not None or missing_browser_headers(batch, i, ctx)):
                 base = (
@@ -479,13 +490,20 @@ def preview_timing(
                     },
                 )
         if hit is not None and hit.strength != "weak":
-            view.put(
-                preview_key,
-                now_s + PREVIEW_FOLLOW_US // US + 2,
-                pack_first(ts, batch.columns.click_id[i]),
-            )
+            recorded[preview_key] = (now_s + PREVIEW_FOLLOW_US // US + 2, ts, i)
     fanout.flush()
     snap.put_view(view)
+    if recorded:
+        entries = list(recorded.values())
+        m = len(entries)
+        snap.put(
+            np.fromiter(recorded, np.uint64, m),
+            np.fromiter((e[0] for e in entries), np.int64, m),
+            pack_firsts(
+                np.fromiter((e[1] for e in entries), np.int64, m),
+                pack_click_ids([click_id[e[2]] for e in entries]),
+            ),
+        )
     return out
 
 
