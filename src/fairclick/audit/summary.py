@@ -11,6 +11,7 @@ import polars as pl
 from fairclick.domain.reasons import IvtClass, Reason
 
 TOP = 10
+FINEST = "5m"  # the shortest bucket of the time series (`_bucket`)
 
 # The columns `summarise` reads from a decided frame.
 DECIDED_COLUMNS = (
@@ -65,7 +66,7 @@ def _bucket(first: datetime | None, last: datetime | None) -> str:
         return "1h"
     hours = (last - first).total_seconds() / 3600
     if hours <= 6:
-        return "5m"
+        return FINEST
     if hours <= 72:
         return "1h"
     if hours <= 24 * 30:
@@ -111,7 +112,7 @@ def summarise(decided: pl.DataFrame | pl.LazyFrame) -> AuditSummary:
         .sort(["total", "p"], descending=[True, False])
         .head(20)
     )
-    head, counts_frame, networks, asns, agents, referers, busiest_paths = pl.collect_all(
+    head, counts_frame, networks, asns, agents, referers, busiest_paths, per_5m = pl.collect_all(
         [
             lazy.select(
                 pl.len().alias("total"),
@@ -142,6 +143,9 @@ def summarise(decided: pl.DataFrame | pl.LazyFrame) -> AuditSummary:
             _top(invalid_rows, "user_agent"),
             _top(invalid_rows, "referer"),
             paths,
+            lazy.group_by(pl.col("ts").dt.truncate(FINEST)).agg(
+                (pl.col("verdict") == "valid").sum().alias("valid"), invalid.sum().alias("invalid")
+            ),
         ],
         engine="streaming",
     )
@@ -161,17 +165,12 @@ def summarise(decided: pl.DataFrame | pl.LazyFrame) -> AuditSummary:
     ]
     by_reason.sort(key=lambda r: -r.count)
     bucket = _bucket(first, last)
-    # Each bucket's requests (the buckets of `group_by_dynamic`: the times truncated to it).
+    # The buckets of `group_by_dynamic` (the times truncated to the bucket), summed from the
+    # five-minute counts: every bucket is a whole number of five minutes from the epoch.
     series_frame = (
-        lazy.group_by(pl.col("ts").dt.truncate(bucket))
-        .agg(
-            (pl.col("verdict") == "valid").sum().alias("valid"),
-            invalid.sum().alias("invalid"),
-        )
+        per_5m.group_by(pl.col("ts").dt.truncate(bucket))
+        .agg(pl.col("valid").sum(), pl.col("invalid").sum())
         .sort("ts")
-        .collect(engine="streaming")
-        if total
-        else pl.DataFrame()
     )
     series = [
         {"ts": row["ts"].isoformat(), "valid": int(row["valid"]), "invalid": int(row["invalid"])}
