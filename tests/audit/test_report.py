@@ -6,7 +6,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
+import pytest
 from rich.console import Console
 
 from fairclick.audit.report import print_summary, write_reports
@@ -80,3 +82,43 @@ def test_empty_log() -> None:
     s = summarise(empty)
     assert s.total == 0
     assert s.findings == "The log holds no request that could be read."
+
+
+@pytest.mark.parametrize(
+    ("span", "bucket"),
+    [
+        (timedelta(hours=5), "5m"),
+        (timedelta(days=2), "1h"),
+        (timedelta(days=20), "6h"),
+        (timedelta(days=90), "1d"),
+    ],
+)
+def test_series_buckets_are_those_of_group_by_dynamic(span: timedelta, bucket: str) -> None:
+    rng = np.random.default_rng(3)
+    n = 5_000
+    start = datetime(2025, 11, 16, 23, 7, 13, tzinfo=UTC)
+    offsets = np.sort(rng.integers(0, int(span.total_seconds() * 1e6), n))
+    decided = pl.DataFrame(
+        {
+            "ts": [start + timedelta(microseconds=int(us)) for us in offsets],
+            "path": ["/c/a"] * n,
+            "ip_prefix": ["90.1.2.0/24"] * n,
+            "asn": [3215] * n,
+            "as_org": ["Orange"] * n,
+            "user_agent": ["ua"] * n,
+            "referer": [""] * n,
+            "verdict": rng.choice(["valid", "invalid"], n).tolist(),
+            "reasons": [["duplicate"]] * n,
+        }
+    ).with_columns(pl.when(pl.col("verdict") == "invalid").then(pl.col("reasons")).alias("reasons"))
+    summary = summarise(decided.lazy())
+    assert summary.bucket == bucket
+    reference = decided.group_by_dynamic("ts", every=bucket).agg(
+        (pl.col("verdict") == "valid").sum().alias("valid"),
+        (pl.col("verdict") == "invalid").sum().alias("invalid"),
+    )
+    assert summary.series == [
+        {"ts": ts.isoformat(), "valid": valid, "invalid": invalid}
+        for ts, valid, invalid in reference.iter_rows()
+    ]
+    assert summary.to_dict() == summarise(decided).to_dict()
