@@ -55,18 +55,18 @@ def velocity(
     if frame.is_empty():
         return []
     flags = []
+    visitor = pl.col("visitor_key")
     for limit, seconds in settings.limits:
-        # Click j starts a run when the click `limit` places later (same visitor) is less than
-        # `seconds` after it; clicks j..j+limit are then all in the run.
-        span = pl.col("us").shift(-limit).over("visitor_key") - pl.col("us")
+        # Click j starts a run when the click `limit` places later is the same visitor's (the
+        # frame is sorted by visitor, then time) and less than `seconds` after it; clicks
+        # j..j+limit are then all in the run. A click is in a run when one of the `limit`
+        # clicks before it, or itself, starts one: such a start is always the same visitor's
+        # (its run reaches this click), so neither needs a window per visitor.
+        later = pl.col("us").shift(-limit)
+        span = pl.when(visitor.shift(-limit).eq_missing(visitor)).then(later - pl.col("us"))
         starts = (span < seconds * 1_000_000).fill_null(False)
-        in_run = (
-            starts.cast(pl.Int8)
-            .rolling_max(window_size=limit + 1, min_samples=1)
-            .over("visitor_key")
-            .cast(pl.Boolean)
-        )
-        flags.append(in_run.alias(f"run_{seconds}s"))
+        in_run = starts.cast(pl.Int8).rolling_max(window_size=limit + 1, min_samples=1)
+        flags.append(in_run.cast(pl.Boolean).alias(f"run_{seconds}s"))
     frame = frame.with_columns(flags)
     names = [f"run_{seconds}s" for _, seconds in settings.limits]
     hits = frame.filter(pl.any_horizontal(names) & (pl.col("verdict") == "valid"))
