@@ -32,6 +32,7 @@ from fairclick.validation.state.codec import (
     pack_counters_columns,
     pack_first,
     pack_firsts,
+    stored_click_id,
     unpack_click_id,
     unpack_counters,
     unpack_counters_columns,
@@ -174,6 +175,8 @@ def test_vectorised_packing_equals_one_by_one(ids: list[str], times: list[int]) 
     packed = pack_click_ids(ids)
     assert packed.shape == (len(ids), 16)
     assert [row.tobytes() for row in packed] == [pack_click_id(c) for c in ids]
+    # What the rules read back of a record they wrote, without packing it.
+    assert [stored_click_id(c) for c in ids] == [unpack_click_id(pack_click_id(c)) for c in ids]
     ts = np.array(times[: len(ids)], np.int64)
     firsts = pack_firsts(ts, packed)
     assert [row.tobytes() for row in firsts] == [

@@ -34,8 +34,8 @@ from fairclick.validation.state.codec import (
     pack_click_ids,
     pack_counters,
     pack_counters_columns,
-    pack_first,
     pack_firsts,
+    stored_click_id,
     unpack_counters,
     unpack_counters_columns,
     unpack_first,
@@ -473,7 +473,7 @@ def preview_timing(
                 prev_ts, prev_id = unpack_first(last)
             else:
                 assert mine is not None
-                prev_ts, prev_id = unpack_first(pack_first(mine[1], click_id[mine[2]]))
+                prev_ts, prev_id = mine[1], stored_click_id(click_id[mine[2]])
             close = 0 <= ts - prev_ts <= PREVIEW_FOLLOW_US
             if close and (hit is not None or missing_browser_headers(batch, i, ctx)):
                 base = (
@@ -596,8 +596,7 @@ def duplicate(
                     continue
                 first = decoded.get(mine[2])
                 if first is None:
-                    packed = pack_first(mine[1], click_id[mine[2]])
-                    first = decoded[mine[2]] = unpack_first(packed)
+                    first = decoded[mine[2]] = (mine[1], stored_click_id(click_id[mine[2]]))
             else:
                 raw = get(key, now_s_i)
                 if raw is None:

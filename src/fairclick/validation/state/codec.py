@@ -30,6 +30,16 @@ def pack_click_id(click_id: str) -> bytes:
     return b"\xff" + raw.ljust(15, b"\x00")
 
 
+def stored_click_id(click_id: str) -> str:
+    """`unpack_click_id(pack_click_id(click_id))` without the packing: the id as recent state
+    gives it back (a ULID upper-cased, another id cut to 15 UTF-8 bytes)."""
+    text = click_id.upper()
+    if len(text) == 26 and text[0] in "0123" and all(c in _ULID_INDEX for c in text):
+        return text
+    raw = click_id.encode("utf-8", "replace")[:15]
+    return raw.rstrip(b"\x00").decode("utf-8", "replace")
+
+
 def unpack_click_id(blob: bytes) -> str:
     """The click id packed by `pack_click_id` (a raw id longer than 15 bytes comes back cut)."""
     if blob[0] == 0xFF:
