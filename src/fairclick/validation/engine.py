@@ -22,7 +22,13 @@ from fairclick.validation.columns import ClickColumns
 from fairclick.validation.context import ValidationContext
 from fairclick.validation.decide import DecisionBuilder, Outcomes, hit_rows
 from fairclick.validation.decisions import ClickDecision, DecisionColumns
-from fairclick.validation.enrich.batch import EnrichedBatch, KnownIp, enrich, load_hosting_asns
+from fairclick.validation.enrich.batch import (
+    EnrichedBatch,
+    KnownIp,
+    enrich,
+    forget_alt_keys,
+    load_hosting_asns,
+)
 from fairclick.validation.enrich.ip import IpRanges, load_ranges
 from fairclick.validation.enrich.ua import UaClassifier, load_bot_lists
 from fairclick.validation.rules import request, windows
@@ -258,12 +264,13 @@ class Validator:
 
     def forget_cached(self) -> None:
         """Drop the per-string caches kept across batches (addresses parsed and hashed, state
-        keys, enrichments). They are pure functions of their strings, so a later batch decides
-        the same, only slower: for a batch door that has validated everything (the audit,
-        before its retro-analysis)."""
+        keys, enrichments, cookie-less keys). They are pure functions of their strings, so a
+        later batch decides the same, only slower: for a batch door that has validated
+        everything (the audit, before its retro-analysis)."""
         self._ip_cache.clear()
         self._keys.clear()
         self._decisions.trim(0)
+        forget_alt_keys()
 
     def close(self) -> None:
         """Release the state store."""

@@ -99,6 +99,13 @@ _ALT_COUNT = 0  # keys held in `_ALT_KEYS`
 _ALT_LIMIT = 200_000  # a pure function's memo: cleared, not evicted, past it
 
 
+def forget_alt_keys() -> None:
+    """Empty the memo of `alt_keys` (a pure function's: later calls answer the same)."""
+    global _ALT_COUNT
+    _ALT_KEYS.clear()
+    _ALT_COUNT = 0
+
+
 def micros(ts: datetime) -> int:
     """Microseconds since the Unix epoch of an aware datetime (exact, no float)."""
     return (ts - _EPOCH) // _US
