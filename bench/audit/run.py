@@ -3,10 +3,12 @@
 Prints the audit's time beside the time Polars alone takes to read and parse the same file
 (regex extraction of the combined format and timestamp parsing), measured in the same run, in
 wall seconds and in CPU seconds (all threads; steadier on a shared machine), then the engine's
-CPU seconds per step and the audit's own peak RSS (the high-water mark is reset before it, so
+CPU seconds per step (its own thread's) and the audit's own peak RSS (the high-water mark is reset before it, so
 the log's generation and the bare read do not count; Linux). The process is tuned as
 `fairclick audit` tunes it (the collector's first threshold, `fairclick.cli.common.batch_process`)
 unless --gc-default. With --keep, a log of that many lines already in the folder is reused.
+--days spreads the log over more days at the same traffic per day (with more lines: the
+memory of an audit depends on the traffic of one retro-analysis window, not on the length).
 
     .venv/bin/python bench/audit/run.py [--lines 1000000] [--days 14] [--keep DIR] [--gc-default]
 """
