@@ -13,7 +13,7 @@ reference_windows.py` keeps the per-click version they are tested against.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -493,18 +493,27 @@ def preview_timing(
             recorded[preview_key] = (now_s + PREVIEW_FOLLOW_US // US + 2, ts, i)
     fanout.flush()
     snap.put_view(view)
-    if recorded:
-        entries = list(recorded.values())
-        m = len(entries)
-        snap.put(
-            np.fromiter(recorded, np.uint64, m),
-            np.fromiter((e[0] for e in entries), np.int64, m),
-            pack_firsts(
-                np.fromiter((e[1] for e in entries), np.int64, m),
-                pack_click_ids([click_id[e[2]] for e in entries]),
-            ),
-        )
+    _put_firsts(snap, recorded, click_id)
     return out
+
+
+def _put_firsts(
+    snap: Snapshot, firsts: dict[int, tuple[int, int, int]], click_id: Sequence[str]
+) -> None:
+    """Write `firsts` ({key: (expiry in state seconds, time in µs, click)}: the first click of
+    a window a walk opened) to the snapshot at once, one packing for all of them."""
+    if not firsts:
+        return
+    entries = list(firsts.values())
+    m = len(entries)
+    snap.put(
+        np.fromiter(firsts, np.uint64, m),
+        np.fromiter((e[0] for e in entries), np.int64, m),
+        pack_firsts(
+            np.fromiter((e[1] for e in entries), np.int64, m),
+            pack_click_ids([click_id[e[2]] for e in entries]),
+        ),
+    )
 
 
 def duplicate(
@@ -621,17 +630,7 @@ def duplicate(
             entry = ((ts + window_w) // US - _EPOCH_OFFSET_S + 1, ts, i)  # state_seconds + 1
             for _, key in candidates:
                 opened[key] = entry
-    if opened:
-        entries = list(opened.values())
-        m = len(entries)
-        snap.put(
-            np.fromiter(opened, np.uint64, m),
-            np.fromiter((e[0] for e in entries), np.int64, m),
-            pack_firsts(
-                np.fromiter((e[1] for e in entries), np.int64, m),
-                pack_click_ids([click_id[e[2]] for e in entries]),
-            ),
-        )
+    _put_firsts(snap, opened, click_id)
     return hits
 
 
