@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from fairclick.audit.kept import KeptRows, SpillError
 from fairclick.audit.readers import read_ahead
+from fairclick.audit.report import write_reports
 from fairclick.audit.service import COMPACT, AuditOptions, retro_windows, run_audit
 from fairclick.cli.main import app
 from fairclick.validation.engine import Validator
@@ -141,6 +142,9 @@ def test_a_long_log_is_analysed_in_windows_and_the_spill_is_removed(tmp_path: Pa
     assert ring["retro_reasons"].to_list() == [["click_ring"]] * 24
     assert rows.filter(pl.col("path") == "/c/home")["verdict"].unique().to_list() == ["valid"]
     assert {r.reason: r.count for r in summary.by_reason} == {"click_ring": 24}
+    assert summary.retro_windows == {"days": 14, "windows": 5}
+    html, _ = write_reports(summary, [str(log)], tmp_path / "report")
+    assert "sought in 5 windows of 14 days, one every 7 days" in html.read_text()
     assert list(spill.iterdir()) == []
 
 

@@ -169,7 +169,8 @@ def run_audit(
                 kept.append(compact(chunk, decisions, file_index, keep_ip=bool(options.decisions)))
         validator.forget_cached()
         give_back_memory()
-        found = retro_reasons(kept, timedelta(days=options.retro_days), status=status)
+        windows = retro_windows(kept.first, kept.last, timedelta(days=options.retro_days))
+        found = retro_reasons(kept, windows, status=status)
         decided = with_retro(kept.scan(), found)
         if options.decisions is not None:
             if status is not None:
@@ -185,6 +186,7 @@ def run_audit(
         for rule, ok in applied.items()
         if not ok
     }
+    summary.retro_windows = {"days": options.retro_days, "windows": len(windows)}
     summary.parse = {
         "lines": stats.lines,
         "parsed": stats.parsed,
@@ -217,13 +219,15 @@ def retro_windows(
 
 
 def retro_reasons(
-    kept: KeptRows, span: timedelta, *, status: Callable[[str], None] | None = None
+    kept: KeptRows,
+    windows: Sequence[tuple[datetime, datetime]],
+    *,
+    status: Callable[[str], None] | None = None,
 ) -> pl.DataFrame:
     """The reasons the retro-analysis adds, per request (`file_no`, `line_no`, `retro`: a list
-    in the `Reason` order), over the windows of `retro_windows`: each window's rows are read
-    back from disk and analysed alone, and a request found in several windows gets every
-    reason found."""
-    windows = retro_windows(kept.first, kept.last, span)
+    in the `Reason` order), over `windows` (`retro_windows`): each window's rows are read back
+    from disk and analysed alone, and a request found in several windows gets every reason
+    found."""
     found: dict[tuple[int, int], set[Reason]] = {}
     for k, (since, until) in enumerate(windows, 1):
         if status is not None:

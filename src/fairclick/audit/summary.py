@@ -54,6 +54,8 @@ class AuditSummary:
     busiest_paths: list[dict[str, Any]]
     rules_applied: list[str] = field(default_factory=list)
     rules_not_applied: dict[str, str] = field(default_factory=dict)
+    # The retro-analysis's windows: {"days": span, "windows": how many} (one: the whole log).
+    retro_windows: dict[str, int] = field(default_factory=dict)
     parse: dict[str, Any] = field(default_factory=dict)
     findings: str = ""
 
