@@ -10,7 +10,7 @@ the retro-analysis, not on the log's length.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -147,10 +147,9 @@ def run_audit(
     what the audit does once the logs are read."""
     stats = ParseStats()
     file_index = {str(p): i for i, p in enumerate(paths)}
-    policy = CampaignPolicy(dedupe_window=timedelta(hours=options.dedupe_hours))
     schema = {**COMPACT, **({"ip": pl.String()} if options.decisions else {})}
+    tell = status or _quiet
     with KeptRows(schema, options.spill_dir) as kept:
-        headers_seen = False
         frames = read_logs(
             paths,
             options.fmt,
@@ -159,25 +158,16 @@ def run_audit(
             stats=stats,
             progress=progress,
         )
-        for frame in read_ahead(frames):
-            frame = _select(frame, options)
-            headers_seen = headers_seen or bool(frame["headers"].is_not_null().any())
-            context = ValidationContext.audit(headers_recorded=headers_seen, policy=policy)
-            for start in range(0, frame.height, BATCH):
-                chunk = frame.slice(start, BATCH)
-                decisions = validator.validate_columns(frame_columns(chunk, file_index), context)
-                kept.append(compact(chunk, decisions, file_index, keep_ip=bool(options.decisions)))
+        _validate(read_ahead(frames), options, validator, file_index, kept)
         validator.forget_cached()
         give_back_memory()
         windows = retro_windows(kept.first, kept.last, timedelta(days=options.retro_days))
-        found = retro_reasons(kept, windows, status=status)
+        found = retro_reasons(kept, windows, status=tell)
         decided = with_retro(kept.scan(), found)
         if options.decisions is not None:
-            if status is not None:
-                status("writing the decisions file")
+            tell("writing the decisions file")
             write_decisions(decided, [str(p) for p in paths], options.decisions)
-        if status is not None:
-            status("summarising")
+        tell("summarising")
         summary = summarise(summary_input(decided))
     applied = validator.applied_rules(ValidationContext.audit())
     summary.rules_applied = [rule for rule, ok in applied.items() if ok]
@@ -194,6 +184,30 @@ def run_audit(
         "examples": stats.examples,
     }
     return summary
+
+
+def _validate(
+    frames: Iterable[pl.DataFrame],
+    options: AuditOptions,
+    validator: Validator,
+    file_index: Mapping[str, int],
+    kept: KeptRows,
+) -> None:
+    """Validate the selected requests of `frames` batch by batch and keep their compact rows."""
+    policy = CampaignPolicy(dedupe_window=timedelta(hours=options.dedupe_hours))
+    headers_seen = False
+    for frame in frames:
+        frame = _select(frame, options)
+        headers_seen = headers_seen or bool(frame["headers"].is_not_null().any())
+        context = ValidationContext.audit(headers_recorded=headers_seen, policy=policy)
+        for start in range(0, frame.height, BATCH):
+            chunk = frame.slice(start, BATCH)
+            decisions = validator.validate_columns(frame_columns(chunk, file_index), context)
+            kept.append(compact(chunk, decisions, file_index, keep_ip=bool(options.decisions)))
+
+
+def _quiet(_: str) -> None:
+    """A `status` that tells no one."""
 
 
 def retro_windows(
