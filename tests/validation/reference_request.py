@@ -127,15 +127,15 @@ def micros(ts: datetime) -> int:
 
 def enrichment(self: EnrichedBatch, i: int) -> Enrichment:
     """The `Enrichment` of click i."""
-    ua, info, parsed = self.ua[i], self.ip_info[i], self.parsed_ip[i]
+    ua, info, parsed = self.agent(i), self.info(i), self.parsed(i)
     return Enrichment(
         ip_prefix=parsed.prefix if parsed else "",
-        ip_hash=self.ip_hash[i],
+        ip_hash=self.hashed(i),
         visitor_key=self.visitor_key[i],
         country=info.country or None,
         asn=info.asn or None,
         as_org=info.as_org or None,
-        is_datacenter=self.hosting[i] is not None,
+        is_datacenter=self.hosted(i) is not None,
         browser=ua.browser,
         browser_version=ua.browser_version,
         os=ua.os,
@@ -146,7 +146,7 @@ def enrichment(self: EnrichedBatch, i: int) -> Enrichment:
 
 def batch_prefix(self: EnrichedBatch, i: int) -> str:
     """The /24 or /48 of click i ("" without a valid IP)."""
-    parsed = self.parsed_ip[i]
+    parsed = self.parsed(i)
     return parsed.prefix if parsed is not None else ""
 
 
@@ -210,7 +210,7 @@ _PREFETCH_WORDS = re.compile(r"prefetch|prerender|preview", re.IGNORECASE)
 
 
 def _ua_evidence(batch: EnrichedBatch, i: int) -> dict[str, Any]:
-    match = batch.ua[i].match or {}
+    match = batch.agent(i).match or {}
     return {**match, "user_agent": batch.clicks[i].user_agent[:200]}
 
 
@@ -218,7 +218,7 @@ def known_crawler(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     """A declared bot, crawler, spider or monitor, by the bot lists."""
     return {
         i: Hit("certain", {**_ua_evidence(batch, i), "bot_name": ua.bot_name})
-        for i, ua in enumerate(batch.ua)
+        for i, ua in enumerate(map(batch.agent, range(len(batch))))
         if ua.category == "crawler"
     }
 
@@ -236,13 +236,13 @@ def link_preview(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     """Preview fetchers: by UA; and with browser UAs, by HEAD method, the platform's own
     network, or missing browser headers (timing after a preview is added by `windows`)."""
     hits: Hits = {}
-    for i, ua in enumerate(batch.ua):
+    for i, ua in enumerate(map(batch.agent, range(len(batch)))):
         if ua.category == "preview":
             hits[i] = Hit("certain", {**_ua_evidence(batch, i), "signal": "user agent"})
             continue
         if ua.category not in _BROWSERISH:
             continue
-        asn = batch.ip_info[i].asn
+        asn = batch.info(i).asn
         platform = PLATFORM_ASNS.get(asn)
         head = batch.methods[i] == "HEAD"
         bare = missing_browser_headers(batch, i, ctx)
@@ -266,7 +266,7 @@ def link_preview(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
             {
                 "signal": "; ".join(signals),
                 "asn": asn or None,
-                "as_org": batch.ip_info[i].as_org or None,
+                "as_org": batch.info(i).as_org or None,
                 "method": batch.methods[i],
                 "user_agent": batch.clicks[i].user_agent[:200],
             },
@@ -294,7 +294,7 @@ def non_browser(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     """Empty or malformed UAs, HTTP libraries and tools."""
     return {
         i: Hit("certain", _ua_evidence(batch, i))
-        for i, ua in enumerate(batch.ua)
+        for i, ua in enumerate(map(batch.agent, range(len(batch))))
         if ua.category in ("tool", "empty", "malformed")
     }
 
@@ -303,7 +303,7 @@ def datacenter(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     """Source network in the curated hosting/cloud/VPN list (VPN exits are weaker evidence:
     people use them)."""
     hits: Hits = {}
-    for i, hosting in enumerate(batch.hosting):
+    for i, hosting in enumerate(map(batch.hosted, range(len(batch)))):
         if hosting is not None:
             hits[i] = Hit(
                 "weak" if hosting.kind == "vpn" else "strong",
@@ -324,7 +324,7 @@ _CHROMIUM_UA = re.compile(r"(?:Chrome|CriOS|Edg|OPR)/(\d+)")
 
 def client_hint_problems(batch: EnrichedBatch, i: int) -> list[str]:
     """Ways the client hints contradict the user agent (each one is a lie somewhere)."""
-    click, ua = batch.clicks[i], batch.ua[i]
+    click, ua = batch.clicks[i], batch.agent(i)
     headers = click.headers
     problems = []
     brands_raw = headers.get("sec-ch-ua", "")
@@ -368,7 +368,7 @@ def client_hint_problems(batch: EnrichedBatch, i: int) -> list[str]:
 def automation(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
     """Headless/driven browsers by UA markers, and client hints inconsistent with the UA."""
     hits: Hits = {}
-    for i, ua in enumerate(batch.ua):
+    for i, ua in enumerate(map(batch.agent, range(len(batch)))):
         if ua.category == "automation":
             hits[i] = Hit("certain", _ua_evidence(batch, i))
             continue
@@ -408,13 +408,13 @@ def self_click(batch: EnrichedBatch, ctx: ValidationContext) -> Hits:
                     "influencer_id": click.influencer_id,
                 },
             )
-        elif batch.ip_hash[i] and batch.ip_hash[i] in own.ip_hashes:
+        elif batch.hashed(i) and batch.hashed(i) in own.ip_hashes:
             hits[i] = Hit(
                 "strong",
                 {
                     "matched": "IP address of the influencer's session",
                     "influencer_id": click.influencer_id,
-                    "ip_hash": batch.ip_hash[i],
+                    "ip_hash": batch.hashed(i),
                 },
             )
         elif (prefix, click.user_agent) in own.prefix_user_agents:

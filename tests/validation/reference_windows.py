@@ -143,8 +143,8 @@ def click_keys(batch: EnrichedBatch, memo: dict[str, int] | None = None) -> list
         # Each key is (a * _MIX mod 2^64) ^ b ^ kind, never 0.
         scope = (h(batch.scope[i]) * _MIX) & _MASK
         visitor, alt = h(batch.visitor_key[i]), h(batch.alt_key[i])
-        parsed = batch.parsed_ip[i]
-        ip_text = batch.ip_hash[i]
+        parsed = batch.parsed(i)
+        ip_text = batch.hashed(i)
         ip = _hex_key(ip_text, 0) if ip_text else 0
         out.append(
             ClickKeys(
@@ -231,7 +231,7 @@ def preview_timing(
     out = dict(hits)
     fanout = Counters(view, FANOUT_WINDOWS)
     for i in range(len(batch)):
-        ts, ua = batch.ts_us[i], batch.ua[i]
+        ts, ua = batch.ts_us[i], batch.agent(i)
         hit = out.get(i)
         if hit is None and ua.category != "browser":
             continue
@@ -241,7 +241,7 @@ def preview_timing(
             out[i] = hit = Hit(
                 hit.strength, {**hit.evidence, "fanout_requests_60s": round(count, 1)}
             )
-        elif hit is None and batch.hosting[i] is not None:
+        elif hit is None and batch.hosted(i) is not None:
             count = fanout.recent(keys[i].fanout, ts)
             if count >= FANOUT_MIN:
                 out[i] = hit = Hit(
@@ -249,7 +249,7 @@ def preview_timing(
                     {
                         "signal": "browser UA from a hosting network during a fediverse fan-out",
                         "fanout_requests_60s": count,
-                        "asn": batch.ip_info[i].asn,
+                        "asn": batch.info(i).asn,
                     },
                 )
         last = view.get(keys[i].preview, now_s)
@@ -304,7 +304,7 @@ def duplicate(
         window_us = window // timedelta(microseconds=1)
         own = "visitor cookie" if batch.visitor_key[i].startswith("v:") else "ip+user agent"
         candidates = [(own, keys[i].dedupe_visitor)]
-        if keys[i].dedupe_alt != keys[i].dedupe_visitor and batch.ip_hash[i]:
+        if keys[i].dedupe_alt != keys[i].dedupe_visitor and batch.hashed(i):
             candidates.append(("ip+user agent", keys[i].dedupe_alt))
         for matched_on, key in candidates:
             raw = view.get(key, now_s)

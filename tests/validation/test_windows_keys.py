@@ -63,6 +63,14 @@ class Columns:
         """`EnrichedBatch.spread`: a value per row, spread over the clicks."""
         return values[self._rows(by)[1]]
 
+    def parsed(self, i: int) -> Any:
+        """`EnrichedBatch.parsed`: click i's parsed address."""
+        return self.parsed_ip[i]
+
+    def hashed(self, i: int) -> str:
+        """`EnrichedBatch.hashed`: click i's address hash."""
+        return self.ip_hash[i]
+
 
 hex16 = st.text("0123456789abcdefABCDEF", min_size=16, max_size=16)
 digest = st.builds(lambda a, b: a + b, hex16, st.text("0123456789abcdef", max_size=16))

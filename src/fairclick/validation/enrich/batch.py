@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from itertools import count, repeat
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 import numpy as np
 
@@ -123,8 +123,7 @@ class EnrichedBatch:
     row in `ip_row`, `ua_row`, `pair_row` (None: one row per click). Rules work per row and
     spread the result over the clicks (`spread`, `agent_mask`, `hosted_mask`, `shared`...), or
     read one click's value (`agent`, `info`, `hashed`, `hosted`, `parsed`, `prefix`) or those
-    of some clicks (`at`). The per-click lists `ua`, `parsed_ip`, `ip_info`, `ip_hash` and
-    `hosting` are built on first use only."""
+    of some clicks (`at`)."""
 
     columns: ClickColumns
     ts_us: list[int]
@@ -141,7 +140,6 @@ class EnrichedBatch:
     ip_row: np.ndarray | None = field(default=None, compare=False)
     ua_row: np.ndarray | None = field(default=None, compare=False)
     pair_row: np.ndarray | None = field(default=None, compare=False)
-    _lists: dict[str, list[Any]] = field(default_factory=dict, compare=False, repr=False)
 
     def rows(self, by: str) -> np.ndarray | None:
         """Each click's row among the distinct values of `by` (None: one row per click)."""
@@ -216,39 +214,6 @@ class EnrichedBatch:
         """Click i's parsed address (None without a valid IP)."""
         rows = self.ip_row
         return self.addresses[i if rows is None else rows[i]]
-
-    def _per_click(self, name: str, by: str, values: Sequence[Any]) -> list[Any]:
-        found = self._lists.get(name)
-        if found is None:
-            rows = self.rows(by)
-            found = list(values) if rows is None else _objects(values)[rows].tolist()
-            self._lists[name] = found
-        return found
-
-    @property
-    def ua(self) -> list[UaInfo]:
-        """Every click's `UaInfo` (built on first use)."""
-        return self._per_click("ua", "ua", self.agents)
-
-    @property
-    def parsed_ip(self) -> list[ParsedIp | None]:
-        """Every click's parsed address (built on first use)."""
-        return self._per_click("parsed_ip", "ip", self.addresses)
-
-    @property
-    def ip_info(self) -> list[IpInfo]:
-        """Every click's `IpInfo` (built on first use)."""
-        return self._per_click("ip_info", "ip", self.address_infos)
-
-    @property
-    def ip_hash(self) -> list[str]:
-        """Every click's keyed address hash (built on first use)."""
-        return self._per_click("ip_hash", "ip", self.address_hashes)
-
-    @property
-    def hosting(self) -> list[HostingAsn | None]:
-        """Every click's hosting network (built on first use)."""
-        return self._per_click("hosting", "ip", self.address_hosting)
 
     def row_list(self, by: str) -> list[int]:
         """Each click's row of `by`, as a list."""
