@@ -28,12 +28,12 @@ class SpillError(OSError):
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """One batch on disk: its file, row count and time span (None when the batch is empty)."""
+    """One batch on disk: its file, row count and time span (every audited row has a time)."""
 
     path: Path
     rows: int
-    first: datetime | None
-    last: datetime | None
+    first: datetime
+    last: datetime
 
 
 class KeptRows:
@@ -81,15 +81,13 @@ class KeptRows:
 
     @property
     def first(self) -> datetime | None:
-        """The earliest timestamp kept (None when no row has one)."""
-        firsts = [part.first for part in self.parts if part.first is not None]
-        return min(firsts) if firsts else None
+        """The earliest timestamp kept (None when nothing is)."""
+        return min((part.first for part in self.parts), default=None)
 
     @property
     def last(self) -> datetime | None:
-        """The latest timestamp kept."""
-        lasts = [part.last for part in self.parts if part.last is not None]
-        return max(lasts) if lasts else None
+        """The latest timestamp kept (None when nothing is)."""
+        return max((part.last for part in self.parts), default=None)
 
     def append(self, frame: pl.DataFrame) -> None:
         """Write one batch of rows (the `schema`'s columns) to disk."""
@@ -110,11 +108,7 @@ class KeptRows:
 
     def between(self, since: datetime, until: datetime) -> pl.DataFrame:
         """The rows with `since <= ts < until`, reading only the batches that overlap it."""
-        parts = [
-            p
-            for p in self.parts
-            if p.first is not None and p.last is not None and p.first < until and p.last >= since
-        ]
+        parts = [p for p in self.parts if p.first < until and p.last >= since]
         ts = pl.col("ts")
         # one chunk: the detectors' joins and sorts are a little faster on it
         return self._scan(parts).filter((ts >= since) & (ts < until)).collect().rechunk()

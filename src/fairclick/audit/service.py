@@ -236,7 +236,7 @@ def retro_reasons(
     kept: KeptRows,
     windows: Sequence[tuple[datetime, datetime]],
     *,
-    status: Callable[[str], None] | None = None,
+    status: Callable[[str], None] = _quiet,
 ) -> pl.DataFrame:
     """The reasons the retro-analysis adds, per request (`file_no`, `line_no`, `retro`: a list
     in the `Reason` order), over `windows` (`retro_windows`): each window's rows are read back
@@ -244,8 +244,7 @@ def retro_reasons(
     found."""
     found: dict[tuple[int, int], set[Reason]] = {}
     for k, (since, until) in enumerate(windows, 1):
-        if status is not None:
-            status(f"retro-analysis, window {k} of {len(windows)}")
+        status(f"retro-analysis, window {k} of {len(windows)}")
         window = kept.between(since, until)
         for click_id, reasons in _retro_found(window):
             found.setdefault(click_id, set()).update(reasons)
