@@ -49,15 +49,21 @@ def decisions_format(path: Path) -> str:
     return fmt
 
 
+_NONE = pl.lit([], pl.List(pl.String))
+
+
+def reason_list() -> pl.Expr:
+    """Every reason of a decided row as a list: the engine's (`realtime`, codes joined by
+    commas, "" for none), then the retro-analysis's (`retro`, a list or null)."""
+    realtime = pl.col("realtime").cast(pl.String)
+    engine = pl.when(realtime == "").then(_NONE).otherwise(realtime.str.split(","))
+    return pl.concat_list(engine, pl.col("retro").fill_null(_NONE))
+
+
 def decisions_frame(decided: pl.LazyFrame, files: Sequence[str]) -> pl.LazyFrame:
     """DECISION_COLUMNS from the audit's decided rows (`file_no`, `line_no`, `ts`, `ip`,
     `path`, `invalid`, `realtime` comma-joined codes, `retro` list or null)."""
-    realtime = pl.col("realtime").cast(pl.String)
-    empty = pl.lit([], pl.List(pl.String))
-    retro = pl.col("retro").fill_null(empty)
-    reasons = pl.concat_list(
-        pl.when(realtime == "").then(empty).otherwise(realtime.str.split(",")), retro
-    )
+    retro = pl.col("retro").fill_null(_NONE)
     return decided.select(
         pl.col("file_no")
         .replace_strict(dict(enumerate(files)), return_dtype=pl.String)
@@ -70,7 +76,7 @@ def decisions_frame(decided: pl.LazyFrame, files: Sequence[str]) -> pl.LazyFrame
         .then(pl.lit("invalid"))
         .otherwise(pl.lit("valid"))
         .alias("verdict"),
-        reasons.alias("reasons"),
+        reason_list().alias("reasons"),
         retro.alias("retro_reasons"),
     ).with_columns(
         pl.when(pl.col("verdict") == "valid")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from fairclick.audit.decisions import write_decisions
+from fairclick.audit.decisions import reason_list, write_decisions
 from fairclick.audit.events import click_ids, frame_columns
 from fairclick.audit.kept import KeptRows, give_back_memory
 from fairclick.audit.readers import ParseStats, read_ahead, read_logs
@@ -282,17 +282,6 @@ def summary_input(decided: pl.LazyFrame) -> pl.LazyFrame:
         verdict().alias("verdict"),
         pl.when(pl.col("invalid")).then(reason_list()).alias("reasons"),
     )
-
-
-def reason_list() -> pl.Expr:
-    """Every reason of a decided row as a list: the engine's, then the retro-analysis's."""
-    realtime = _split(pl.col("realtime"))
-    return pl.concat_list(realtime, pl.col("retro").fill_null(pl.lit([], pl.List(pl.String))))
-
-
-def _split(column: pl.Expr) -> pl.Expr:
-    text = column.cast(pl.String)
-    return pl.when(text == "").then(pl.lit([], pl.List(pl.String))).otherwise(text.str.split(","))
 
 
 VERDICT = pl.Enum(["invalid", "valid"])
