@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from fairclick.audit.decisions import reason_list, write_decisions
+from fairclick.audit.decisions import reason_list, verdict, write_decisions
 from fairclick.audit.events import click_ids, frame_columns
 from fairclick.audit.kept import KeptRows, give_back_memory
 from fairclick.audit.readers import ParseStats, read_ahead, read_logs
@@ -281,16 +281,6 @@ def summary_input(decided: pl.LazyFrame) -> pl.LazyFrame:
         *columns,
         verdict().alias("verdict"),
         pl.when(pl.col("invalid")).then(reason_list()).alias("reasons"),
-    )
-
-
-VERDICT = pl.Enum(["invalid", "valid"])
-
-
-def verdict() -> pl.Expr:
-    """A decided row's verdict, "valid" or "invalid" (an enum: one byte a row, not a string)."""
-    return (
-        pl.when(pl.col("invalid")).then(pl.lit("invalid")).otherwise(pl.lit("valid")).cast(VERDICT)
     )
 
 
