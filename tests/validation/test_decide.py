@@ -243,7 +243,7 @@ def test_enrich_matches_the_reference(
         assert _columns(got) == _columns(want)
         columns = got.enrichment_columns()
         for i in range(len(events)):
-            assert got.enrichment(i) == ref.enrichment(want, i) == columns.enrichment(i)
+            assert ref.enrichment(got, i) == ref.enrichment(want, i) == columns.enrichment(i)
             assert got.prefix(i) == ref.batch_prefix(want, i)
             assert got.agent(i) == want.agent(i)
             assert got.info(i) == want.info(i)

@@ -23,7 +23,7 @@ import numpy as np
 
 from fairclick.domain.click import ClickEvent
 from fairclick.validation.columns import ClickColumns
-from fairclick.validation.decisions import Enrichment, EnrichmentColumns
+from fairclick.validation.decisions import EnrichmentColumns
 from fairclick.validation.enrich.ip import IpInfo, IpRanges, ParsedIp, ip_hash, parse_ip
 from fairclick.validation.enrich.ua import UaClassifier, UaInfo
 
@@ -230,26 +230,9 @@ class EnrichedBatch:
             raise ValueError("this batch was built from columns: it has no events")
         return self.columns.events
 
-    def enrichment(self, i: int) -> Enrichment:
-        """The `Enrichment` of click i."""
-        ua, info, parsed = self.agent(i), self.info(i), self.parsed(i)
-        return Enrichment(
-            ip_prefix=parsed.prefix if parsed else "",
-            ip_hash=self.hashed(i),
-            visitor_key=self.visitor_key[i],
-            country=info.country or None,
-            asn=info.asn or None,
-            as_org=info.as_org or None,
-            is_datacenter=self.hosted(i) is not None,
-            browser=ua.browser,
-            browser_version=ua.browser_version,
-            os=ua.os,
-            device=ua.device,
-            bot_name=ua.bot_name,
-        )
-
     def enrichment_columns(self) -> EnrichmentColumns:
-        """Every click's `Enrichment` as columns (`enrichment(i)` equals its row i)."""
+        """Every click's `Enrichment` as columns (`EnrichmentColumns.enrichment(i)` gives
+        click i's)."""
         n = len(self)
         ip_row = self.ip_row if self.ip_row is not None else np.arange(n)
         ua_row = self.ua_row if self.ua_row is not None else np.arange(n)
