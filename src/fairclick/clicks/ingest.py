@@ -250,12 +250,6 @@ def _timestamp(value: Any) -> datetime:
         raise MalformedRecord(f"`ts` is not RFC 3339 or epoch seconds: {value!r:.40}") from None
 
 
-def parse_record(line: bytes, cache: LinkCache) -> JournalRow:
-    """One JSONL line as a journal row (link resolved, campaign running at the click's time);
-    `MalformedRecord` when it is not a click record. A whole log: `RecordParser`."""
-    return RecordParser(cache).parse(line)
-
-
 class StopIngest(Exception):
     """`--on-error stop` met a malformed line."""
 
